@@ -1,0 +1,3 @@
+from dxcoach.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""Command line: parse, call the core, print. Heavy libraries are imported only by the command that runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Callable, NoReturn, Sequence
+
+from dxcoach import __version__
+from dxcoach.config import Settings, load_settings
+from dxcoach.errors import UserError
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line on stderr and exit code 2 (CONTRACT)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"dxcoach: {message}（dxcoach --help を参照）\n")
+
+
+def _handler(module: str, name: str) -> Handler:
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        return int(getattr(import_module(f"dxcoach.commands.{module}"), name)(settings, args))
+
+    return run
+
+
+def _positive_k(value: str) -> int:
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"-k は整数で指定してください: {value}") from None
+    if not 1 <= k <= 50:
+        raise argparse.ArgumentTypeError(f"-k は 1〜50 で指定してください: {value}")
+    return k
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", default=argparse.SUPPRESS, help="data directory (same as DXCOACH_HOME)")
+    parser = _Parser(
+        prog="dxcoach",
+        description="中小企業のDX準備を4つの問いで伴走するターミナルのコーチ / a terminal DX coach for SME owners",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"dxcoach {__version__}")
+    parser.set_defaults(handler=_handler("tui", "run_home"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("index", parents=[common], help="build or update the index (no-op when nothing changed)")
+    p.add_argument("--rebuild", action="store_true", help="discard the index and embed everything again")
+    p.set_defaults(handler=_handler("retrieval", "cmd_index"))
+
+    p = sub.add_parser("search", parents=[common], help="top passages with citations")
+    p.add_argument("query", nargs="?", help="question (omit with --jsonl)")
+    p.add_argument("-k", type=_positive_k, default=5, help="number of passages (default 5)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="one JSON object")
+    out.add_argument("--jsonl", action="store_true", help="batch: one query per stdin line, one JSON per line")
+    p.add_argument("--kind", action="append", default=[], help="only passages of this kind (repeatable)")
+    p.add_argument("--industry", default="", help="only case studies whose industry contains TEXT")
+    p.add_argument("--stage", default="", choices=["", "purpose", "vision", "gap", "data"], help="only passages for a stage")
+    p.add_argument("--method", default="hybrid", choices=["hybrid", "dense", "lexical"], help=argparse.SUPPRESS)
+    p.set_defaults(handler=_handler("retrieval", "cmd_search"))
+
+    p = sub.add_parser("eval", parents=[common], help="retrieval quality on an eval file (JSON lines)")
+    p.add_argument("file")
+    p.add_argument("-k", type=_positive_k, default=10, help="depth counted as found for 'misses' (default 10)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--method", default="hybrid", choices=["hybrid", "dense", "lexical"])
+    p.set_defaults(handler=_handler("retrieval", "cmd_eval"))
+
+    p = sub.add_parser("doctor", parents=[common], help="check model, index, storage and offline readiness")
+    p.set_defaults(handler=_handler("doctor", "cmd_doctor"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(getattr(args, "home", None))
+        handler: Handler = args.handler
+        return handler(settings, args)
+    except UserError as exc:
+        print(f"dxcoach: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dxcoach: 中断しました", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line for the user; DXCOACH_DEBUG=1 shows the traceback
+        if os.environ.get("DXCOACH_DEBUG"):
+            raise
+        first = (str(exc).splitlines() or [""])[0]
+        print(f"dxcoach: 予期しないエラーです: {type(exc).__name__}: {first}", file=sys.stderr)
+        return 1

@@ -1,0 +1,112 @@
+"""Typed settings: command-line flag > environment variable > ``config.toml`` in the home > default.
+
+The TOML file uses the same keys as the environment variables without the ``DXCOACH_`` prefix,
+in lower case (``lang = "en"``, ``llm_provider = "ollama"``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+from dxcoach import paths
+from dxcoach.errors import UserError
+
+LANGUAGES = ("ja", "en")
+LLM_PROVIDERS = ("none", "ollama", "openai")
+LLM_DEFAULT_URLS = {"ollama": "http://127.0.0.1:11434", "openai": "http://127.0.0.1:8080/v1"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    lang: str = "ja"
+    embed_model: str = "default"
+    llm_provider: str = "none"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 30.0
+    chroma_url: str = ""
+    corpus_dir: Path = paths.BUNDLED_CORPUS
+    max_probes: int = 2
+
+    @property
+    def uses_default_model(self) -> bool:
+        return self.embed_model in ("", "default")
+
+    @property
+    def llm_url(self) -> str:
+        return self.llm_base_url or LLM_DEFAULT_URLS.get(self.llm_provider, "")
+
+
+_KEYS = {f.name for f in fields(Settings)} - {"home"}
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"設定ファイルを読めません: {path}: {exc}") from exc
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise UserError(f"設定ファイルに不明なキーがあります: {path}: {', '.join(unknown)}")
+    return data
+
+
+def load_settings(home: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Resolve settings; raise UserError with one clear line on a bad value."""
+    env = os.environ if env is None else env
+    raw_home = home or env.get("DXCOACH_HOME") or paths.default_home()
+    home_path = Path(raw_home).expanduser().absolute()
+    values: dict[str, object] = dict(_read_toml(paths.config_file(home_path)))
+    for key in _KEYS:
+        env_value = env.get(f"DXCOACH_{key.upper()}")
+        if env_value is not None and env_value != "":
+            values[key] = env_value
+    try:
+        settings = Settings(
+            home=home_path,
+            lang=str(values.get("lang", "ja")).lower(),
+            embed_model=str(values.get("embed_model", "default")),
+            llm_provider=str(values.get("llm_provider", "none")).lower(),
+            llm_base_url=str(values.get("llm_base_url", "")),
+            llm_model=str(values.get("llm_model", "")),
+            llm_api_key=str(values.get("llm_api_key", "")),
+            llm_timeout=float(str(values.get("llm_timeout", 30.0))),
+            chroma_url=str(values.get("chroma_url", "")),
+            corpus_dir=Path(str(values.get("corpus_dir", paths.BUNDLED_CORPUS))).expanduser().absolute(),
+            max_probes=int(str(values.get("max_probes", 2))),
+        )
+    except ValueError as exc:
+        raise UserError(f"設定値が正しくありません: {exc}") from exc
+    if settings.lang not in LANGUAGES:
+        raise UserError(f"DXCOACH_LANG は ja か en を指定してください（指定値: {settings.lang}）")
+    if settings.llm_provider not in LLM_PROVIDERS:
+        raise UserError(
+            f"DXCOACH_LLM_PROVIDER は none / ollama / openai のいずれかです（指定値: {settings.llm_provider}）"
+        )
+    if settings.llm_timeout <= 0:
+        raise UserError("DXCOACH_LLM_TIMEOUT は正の秒数を指定してください")
+    if settings.max_probes < 0:
+        raise UserError("max_probes は 0 以上を指定してください")
+    return settings
+
+
+def ensure_home(settings: Settings) -> Path:
+    """Create the home directory, failing with one clear line when it cannot be written."""
+    home = settings.home
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / ".write-test"
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"ホームディレクトリに書き込めません: {home} ({exc.strerror or exc})") from exc
+    return home

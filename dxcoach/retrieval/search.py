@@ -1,0 +1,172 @@
+"""Hybrid retrieval: dense (chromadb, cosine) and lexical (BM25) rankings fused by weighted RRF.
+
+One ``Searcher`` serves ``dxcoach search``, ``dxcoach eval`` and the coach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from dxcoach.config import Settings
+from dxcoach.locking import file_lock
+from dxcoach.retrieval import index
+from dxcoach.retrieval.corpus import Passage
+from dxcoach.retrieval.embedder import LocalEmbeddings, ModelInfo, resolve_model
+from dxcoach.retrieval.lexical import TOKENIZERS, LexicalIndex
+from dxcoach.retrieval.normalize import normalize_query
+from dxcoach.retrieval.sources import all_passages
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+METHODS = ("hybrid", "dense", "lexical")
+# Tuned on tests/data/dev_eval.jsonl with bench/retrieval.py (see the README's numbers).
+RRF_K = 20
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+DENSE_CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[str, ...] = ()
+    industry: str = ""
+    stage: str = ""
+
+    def accepts(self, p: Passage) -> bool:
+        if self.kinds and p.kind not in self.kinds:
+            return False
+        if self.industry and self.industry not in str(p.meta.get("industry", "")):
+            return False
+        if self.stage and self.stage not in p.meta.get("stages", []):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    passage: Passage
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        p = self.passage
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "id": p.id,
+            "source": p.source,
+            "title": p.title,
+            "kind": p.kind,
+            "text": p.text,
+        }
+
+
+@dataclass
+class Searcher:
+    settings: Settings
+    model: ModelInfo
+    collection: Collection
+    stored: dict[str, Passage]  # by chroma id (content hash)
+    tokenizer: str = "bigram"
+    _embeddings: LocalEmbeddings | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.passages = list(self.stored.values())
+        self._lexical = LexicalIndex([p.lexical_text() for p in self.passages], TOKENIZERS[self.tokenizer])
+
+    @classmethod
+    def open(cls, settings: Settings, *, tokenizer: str = "bigram") -> Searcher:
+        """Open the index, building it first when there is none (or it belongs to another model)."""
+        model = resolve_model(settings)
+        holder: dict[str, LocalEmbeddings] = {}
+
+        def embeddings() -> LocalEmbeddings:
+            if "e" not in holder:
+                holder["e"] = LocalEmbeddings(model)
+            return holder["e"]
+
+        manifest = index.read_manifest(settings)
+        if not manifest or manifest.get("collection") != index.collection_name(model.name):
+            index.update_index(settings, all_passages(settings), model.name, embeddings)
+        with file_lock(index.lock_path(settings), exclusive=False):
+            client = index.open_client(settings)
+            try:
+                collection = index.get_collection(client, index.collection_name(model.name), create=False)
+                stored = index.load_passages(collection)
+            except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, not reported as a crash
+                collection = None
+        if collection is None:
+            index.set_aside(settings, "索引が壊れています")
+            index.update_index(settings, all_passages(settings), model.name, embeddings)
+            client = index.open_client(settings)
+            collection = index.get_collection(client, index.collection_name(model.name), create=False)
+            stored = index.load_passages(collection)
+        return cls(settings, model, collection, stored, tokenizer, holder.get("e"))
+
+    @property
+    def embeddings(self) -> LocalEmbeddings:
+        if self._embeddings is None:
+            self._embeddings = LocalEmbeddings(self.model)
+        return self._embeddings
+
+    def dense_ranking(self, query: str, filters: Filters) -> list[Passage]:
+        if not self.passages:
+            return []
+        vector = self.embeddings.embed_query(query)
+        with file_lock(index.lock_path(self.settings), exclusive=False):
+            result = self.collection.query(
+                query_embeddings=[vector],  # type: ignore[arg-type]
+                n_results=min(len(self.passages), DENSE_CANDIDATES),
+                include=[],
+            )
+        ranked = [self.stored[h] for h in result["ids"][0] if h in self.stored]
+        return [p for p in ranked if filters.accepts(p)]
+
+    def lexical_ranking(self, query: str, filters: Filters) -> list[Passage]:
+        scores = self._lexical.scores(query)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        return [self.passages[i] for i in order if scores[i] > 0 and filters.accepts(self.passages[i])]
+
+    def search(self, query: str, k: int = 5, *, method: str = "hybrid", filters: Filters | None = None) -> list[Hit]:
+        query = normalize_query(query)
+        filters = filters or Filters()
+        if not query:
+            return []
+        dense = self.dense_ranking(query, filters) if method in ("hybrid", "dense") else []
+        lexical = self.lexical_ranking(query, filters) if method in ("hybrid", "lexical") else []
+        return fuse(dense, lexical, k)
+
+
+def _ranks(ranking: Iterable[Passage]) -> dict[str, int]:
+    return {p.id: r for r, p in enumerate(ranking, start=1)}
+
+
+def fuse(
+    dense: list[Passage],
+    lexical: list[Passage],
+    k: int,
+    *,
+    rrf_k: int = RRF_K,
+    dense_weight: float = DENSE_WEIGHT,
+    lexical_weight: float = LEXICAL_WEIGHT,
+) -> list[Hit]:
+    """Weighted reciprocal-rank fusion; a single ranking passes through in its own order."""
+    dense_ranks, lexical_ranks = _ranks(dense), _ranks(lexical)
+    by_id = {p.id: p for p in [*dense, *lexical]}
+    scored = []
+    for pid, passage in by_id.items():
+        score = 0.0
+        if pid in dense_ranks:
+            score += dense_weight / (rrf_k + dense_ranks[pid])
+        if pid in lexical_ranks:
+            score += lexical_weight / (rrf_k + lexical_ranks[pid])
+        scored.append((score, pid, passage))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [
+        Hit(rank, score, passage, dense_ranks.get(pid), lexical_ranks.get(pid))
+        for rank, (score, pid, passage) in enumerate(scored[:k], start=1)
+    ]

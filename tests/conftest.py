@@ -1,0 +1,25 @@
+"""Shared fixtures. The embedded model is built once per test session (it takes a while)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seeds" / "000_aecd5af063c57c30.txt"
+
+# Nothing in the test suite may reach a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def default_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The converted multilingual-e5-small sentence-transformers folder, built once."""
+    from dxcoach.retrieval.e5_convert import ensure_default_model
+
+    cache = os.environ.get("DXCOACH_TEST_MODEL_CACHE")
+    models_dir = Path(cache) if cache else tmp_path_factory.mktemp("models")
+    return ensure_default_model(models_dir)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from dxcoach.retrieval.corpus import Passage
+from dxcoach.retrieval.lexical import LexicalIndex, bigram_tokens
+from dxcoach.retrieval.search import Filters, fuse
+
+
+def passage(pid: str, kind: str = "case", **meta: object) -> Passage:
+    return Passage(pid, pid, pid, kind, f"corpus/{pid}.md", f"text {pid}", dict(meta))
+
+
+def test_bigrams_cover_japanese_and_words_cover_latin() -> None:
+    tokens = bigram_tokens("⼈材 AIで来客数")
+    assert "人材" in tokens  # normalised before tokenising
+    assert "ai" in tokens and "来客" in tokens and "客数" in tokens
+
+
+def test_bm25_prefers_the_passage_sharing_the_query_words() -> None:
+    texts = ["天気や売上のデータを入力して来客数を予測", "IT導入補助金の補助率は2分の1以内", "人材育成のプラットフォーム"]
+    scores = LexicalIndex(texts).scores("来客数の予測")
+    assert scores.index(max(scores)) == 0
+    assert LexicalIndex(texts).scores("") == []
+
+
+def test_rrf_rewards_agreement_between_rankings() -> None:
+    a, b, c = passage("a"), passage("b"), passage("c")
+    hits = fuse([a, b, c], [b, c, a], k=3)
+    assert [h.passage.id for h in hits][0] == "b"  # ranks 2 and 1 beat ranks 1 and 3
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert hits[0].dense_rank == 2 and hits[0].lexical_rank == 1
+
+
+def test_single_ranking_passes_through_and_k_truncates() -> None:
+    ps = [passage(x) for x in "abcd"]
+    assert [h.passage.id for h in fuse(ps, [], k=2)] == ["a", "b"]
+    assert [h.passage.id for h in fuse([], ps, k=4)] == ["a", "b", "c", "d"]
+
+
+def test_filters_on_kind_industry_and_stage() -> None:
+    p = passage("x", kind="case", industry="飲食業", stages=["data", "purpose"])
+    assert Filters(kinds=("case",), industry="飲食", stage="data").accepts(p)
+    assert not Filters(kinds=("support",)).accepts(p)
+    assert not Filters(industry="運輸").accepts(p)
+    assert not Filters(stage="gap").accepts(p)
