@@ -11,7 +11,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from langchain_core.embeddings import Embeddings
 
@@ -51,7 +54,12 @@ def _load_sentence_transformer(path: Path) -> SentenceTransformer:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
 
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
@@ -69,7 +77,7 @@ class LocalEmbeddings(Embeddings):
 
     @property
     def dimension(self) -> int:
-        dim = self.model.get_sentence_embedding_dimension()
+        dim = self.model.get_embedding_dimension()
         assert dim is not None
         return int(dim)
 
@@ -83,6 +91,14 @@ class LocalEmbeddings(Embeddings):
             show_progress_bar=False,
         )
         return [list(map(float, row)) for row in vectors.tolist()]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised query-side vectors as an array (for comparing owner answers with rubric examples)."""
+        vectors: np.ndarray = self.model.encode(
+            list(texts), prompt_name=self._query_prompt, batch_size=self.batch_size,
+            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+        )
+        return vectors
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._encode(texts, self._passage_prompt) if texts else []

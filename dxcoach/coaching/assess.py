@@ -1,0 +1,103 @@
+"""Which rubric elements an owner's answer covers — without a language model.
+
+Each sentence (and, for long sentences, each clause) of the answer is compared by embedding
+similarity with the element's description and examples; substring cues from the rubric lower the
+bar. Thresholds were tuned on ``tests/data/assessment_labels.yaml`` (bench/assessment.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dxcoach.coaching.rubric import Element, Rubric
+from dxcoach.retrieval.normalize import normalize_query
+
+EmbedFn = Callable[[Sequence[str]], np.ndarray]  # rows L2-normalised
+
+# Tuned on the labelled set (bench/assessment.py); see the README for precision and recall.
+THRESHOLD = 0.88  # similarity that alone counts as covered
+CUE_THRESHOLD = 0.80  # similarity that counts when a cue word is also present
+
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_CLAUSE = re.compile(r"[^、,，]+")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    covered: frozenset[str]
+    evidence: dict[str, str] = field(default_factory=dict)  # element -> the owner's words that show it
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def units(answer: str) -> list[str]:
+    """Sentences, plus the clauses of long sentences (owners pack several points into one)."""
+    text = normalize_query(answer)
+    out: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE.findall(text)):
+        if not sentence:
+            continue
+        out.append(sentence)
+        clauses = [c.strip() for c in _CLAUSE.findall(sentence) if len(c.strip()) >= 6]
+        if len(sentence) > 30 and len(clauses) > 1:
+            out.extend(clauses)
+    return out
+
+
+def cue_hit(element: Element, text: str) -> str | None:
+    """The first cue found. Cues with capitals match as written ('AI' must not match 'said')."""
+    lowered = text.lower()
+    for cue in element.cues:
+        if (cue in text) if cue != cue.lower() else (cue in lowered):
+            return cue
+    return None
+
+
+class Assessor:
+    def __init__(self, rubric: Rubric, embed: EmbedFn, threshold: float = THRESHOLD,
+                 cue_threshold: float = CUE_THRESHOLD) -> None:
+        self.rubric = rubric
+        self.embed = embed
+        self.threshold = threshold
+        self.cue_threshold = cue_threshold
+        self._refs: dict[tuple[str, str], np.ndarray] = {}
+        for stage in rubric.stages:
+            for element in stage.elements:
+                self._refs[(stage.id, element.id)] = embed([element.description, *element.examples])
+
+    def similarities(self, stage_id: str, answer: str) -> tuple[list[str], dict[str, np.ndarray]]:
+        parts = units(answer)
+        if not parts:
+            return [], {}
+        vectors = self.embed(parts)
+        stage = self.rubric.stage(stage_id)
+        return parts, {e.id: vectors @ self._refs[(stage_id, e.id)].T for e in stage.elements}
+
+    def assess(self, stage_id: str, answer: str) -> Assessment:
+        parts, sims = self.similarities(stage_id, answer)
+        text = normalize_query(answer)
+        covered: set[str] = set()
+        evidence: dict[str, str] = {}
+        scores: dict[str, float] = {}
+        for element in self.rubric.stage(stage_id).elements:
+            if not parts:
+                break
+            matrix = sims[element.id]
+            best_unit = int(np.argmax(matrix.max(axis=1)))
+            score = float(matrix.max())
+            scores[element.id] = round(score, 4)
+            cue = cue_hit(element, text)
+            if score >= self.threshold or (cue is not None and score >= self.cue_threshold):
+                covered.add(element.id)
+                evidence[element.id] = _sentence_with(parts, cue) if cue else parts[best_unit]
+        return Assessment(frozenset(covered), evidence, scores)
+
+
+def _sentence_with(parts: list[str], cue: str) -> str:
+    for part in parts:
+        if cue.lower() in part.lower():
+            return part
+    return parts[0]

@@ -1,0 +1,27 @@
+"""Wire the coach from settings: storage, rubric, the embedding model, retrieval and assessment."""
+
+from __future__ import annotations
+
+from dxcoach import paths
+from dxcoach.coaching.assess import Assessor
+from dxcoach.coaching.coach import Coach
+from dxcoach.coaching.grounding import Grounder
+from dxcoach.coaching.rubric import load_rubric
+from dxcoach.config import Settings, ensure_home
+from dxcoach.storage.db import Store
+
+
+def open_store(settings: Settings) -> Store:
+    ensure_home(settings)
+    return Store(paths.sessions_db(settings.home))
+
+
+def open_coach(settings: Settings, store: Store | None = None) -> Coach:
+    """The real coach: loads the embedding model (seconds) and opens (or builds) the index."""
+    from dxcoach.retrieval.search import Searcher
+
+    store = store or open_store(settings)
+    searcher = Searcher.open(settings)
+    rubric = load_rubric(settings.lang)
+    assessor = Assessor(rubric, searcher.embeddings.encode_queries)
+    return Coach(store, rubric, assessor, Grounder(searcher, settings.lang), settings.max_probes)

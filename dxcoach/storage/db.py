@@ -1,0 +1,174 @@
+"""Sessions on disk: SQLite under the home, WAL with synchronous=FULL, migrations keyed on user_version.
+
+Every owner turn is committed before any retrieval or model work starts, so a crash or a kill
+after the owner pressed Enter loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from dxcoach.errors import UserError
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Statement by statement: executescript() would commit behind the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE sessions (
+            id          TEXT PRIMARY KEY,
+            company     TEXT NOT NULL,
+            profile     TEXT NOT NULL,          -- JSON
+            language    TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE INDEX sessions_company ON sessions(company, updated_at);
+        CREATE TABLE turns (
+            session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            seq         INTEGER NOT NULL,
+            stage       TEXT NOT NULL,
+            role        TEXT NOT NULL CHECK (role IN ('coach', 'owner')),
+            kind        TEXT NOT NULL,          -- coach: open, probe, close, summary. owner: answer, skip, next, back
+            text        TEXT NOT NULL,
+            data        TEXT NOT NULL,          -- JSON: citations, assessment, probe element
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        );
+        """
+    )
+
+
+# Numbered migrations: index i brings the schema from version i to i + 1. Never edit one that shipped.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Turn:
+    seq: int
+    stage: str
+    role: str
+    kind: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: str
+    company: str
+    profile: dict[str, Any]
+    language: str
+    created_at: str
+    updated_at: str
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"セッションの保存ファイルを開けません: {path} ({exc})") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise UserError(f"{self.path} は新しい版の dxcoach で作られています（schema {version}）")
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                MIGRATIONS[number](self.conn)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # sessions ---------------------------------------------------------------------------------
+    def create_session(self, profile: dict[str, Any], language: str) -> str:
+        session_id = uuid.uuid4().hex[:12]
+        stamp = now()
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, str(profile.get("company", "")), json.dumps(profile, ensure_ascii=False), language, stamp, stamp),
+            )
+        return session_id
+
+    def session(self, session_id: str) -> SessionRow:
+        row = self.conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            matches = self.conn.execute("SELECT * FROM sessions WHERE id LIKE ?", (session_id + "%",)).fetchall()
+            if len(matches) != 1:
+                raise UserError(f"セッションが見つかりません: {session_id}")
+            row = matches[0]
+        return SessionRow(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5])
+
+    def sessions(self) -> list[SessionRow]:
+        rows = self.conn.execute("SELECT * FROM sessions ORDER BY company, updated_at DESC").fetchall()
+        return [SessionRow(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5]) for r in rows]
+
+    def delete_session(self, session_id: str) -> None:
+        full_id = self.session(session_id).id
+        with self.transaction() as c:
+            c.execute("DELETE FROM turns WHERE session_id = ?", (full_id,))
+            c.execute("DELETE FROM sessions WHERE id = ?", (full_id,))
+
+    # turns ------------------------------------------------------------------------------------
+    def add_turn(self, session_id: str, stage: str, role: str, kind: str, text: str,
+                 data: dict[str, Any] | None = None) -> Turn:
+        """Append one turn and commit it (durably: WAL + synchronous=FULL) before returning."""
+        with self.transaction() as c:
+            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)).fetchone()[0]
+            payload = json.dumps(data or {}, ensure_ascii=False)
+            c.execute(
+                "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, seq, stage, role, kind, text, payload, now()),
+            )
+            c.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), session_id))
+        return Turn(seq, stage, role, kind, text, data or {})
+
+    def turns(self, session_id: str) -> list[Turn]:
+        rows = self.conn.execute(
+            "SELECT seq, stage, role, kind, text, data FROM turns WHERE session_id = ? ORDER BY seq", (session_id,)
+        ).fetchall()
+        return [Turn(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def update_turn_data(self, session_id: str, seq: int, data: dict[str, Any]) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE turns SET data = ? WHERE session_id = ? AND seq = ?",
+                      (json.dumps(data, ensure_ascii=False), session_id, seq))
