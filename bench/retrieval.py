@@ -29,7 +29,12 @@ def metrics(ranks: list[int | None]) -> dict[str, float]:
     def at(k: int) -> float:
         return round(sum(1 for r in ranks if r is not None and r <= k) / n, 3)
 
-    return {"r@1": at(1), "r@3": at(3), "r@5": at(5), "mrr@10": round(sum(1 / r for r in ranks if r and r <= 10) / n, 3)}
+    return {
+        "r@1": at(1),
+        "r@3": at(3),
+        "r@5": at(5),
+        "mrr@10": round(sum(1 / r for r in ranks if r and r <= 10) / n, 3),
+    }
 
 
 def main() -> None:
@@ -48,20 +53,21 @@ def main() -> None:
         searcher = Searcher.open(settings, tokenizer=tokenizer)
         lexical = {i.id: searcher.lexical_ranking(i.q, Filters()) for i in items}
         rankings[tokenizer] = lexical
-        rows[f"lexical ({tokenizer})"] = metrics(
-            [rank_of([p.text for p in lexical[i.id][:10]], i.gold) for i in items]
-        )
+        rows[f"lexical ({tokenizer})"] = metrics([rank_of([p.text for p in lexical[i.id][:10]], i.gold) for i in items])
     dense = {i.id: searcher.dense_ranking(i.q, Filters()) for i in items}
     rows["dense (e5-small)"] = metrics([rank_of([p.text for p in dense[i.id][:10]], i.gold) for i in items])
     for tokenizer in ("bigram", "janome"):
         hits = {i.id: fuse(dense[i.id], rankings[tokenizer][i.id], 10) for i in items}
-        rows[f"hybrid RRF default ({tokenizer})"] = metrics(
+        rows[f"hybrid RRF ({tokenizer})"] = metrics(
             [rank_of([h.passage.text for h in hits[i.id]], i.gold) for i in items]
         )
     if args.grid:
         best = None
         for rrf_k, wd, wl in itertools.product((5, 10, 20, 40, 60), (0.6, 0.8, 1.0, 1.2), (1.0,)):
-            hits = {i.id: fuse(dense[i.id], rankings["bigram"][i.id], 10, rrf_k=rrf_k, dense_weight=wd, lexical_weight=wl) for i in items}
+            hits = {
+                i.id: fuse(dense[i.id], rankings["bigram"][i.id], 10, rrf_k=rrf_k, dense_weight=wd, lexical_weight=wl)
+                for i in items
+            }
             m = metrics([rank_of([h.passage.text for h in hits[i.id]], i.gold) for i in items])
             key = (m["mrr@10"], m["r@1"], m["r@5"])
             if best is None or key > best[0]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Callable, NoReturn, Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from dxcoach import __version__
 from dxcoach.config import Settings, load_settings
@@ -41,7 +42,7 @@ def _positive_k(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--home", default=argparse.SUPPRESS, help="data directory (same as DXCOACH_HOME)")
     parser = _Parser(
         prog="dxcoach",
@@ -64,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--jsonl", action="store_true", help="batch: one query per stdin line, one JSON per line")
     p.add_argument("--kind", action="append", default=[], help="only passages of this kind (repeatable)")
     p.add_argument("--industry", default="", help="only case studies whose industry contains TEXT")
-    p.add_argument("--stage", default="", choices=["", "purpose", "vision", "gap", "data"], help="only passages for a stage")
+    p.add_argument(
+        "--stage", default="", choices=["", "purpose", "vision", "gap", "data"], help="only passages for a stage"
+    )
     p.add_argument("--method", default="hybrid", choices=["hybrid", "dense", "lexical"], help=argparse.SUPPRESS)
     p.set_defaults(handler=_handler("retrieval", "cmd_search"))
 
@@ -117,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dxcoach: 中断しました", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - one line for the user; DXCOACH_DEBUG=1 shows the traceback
+    except Exception as exc:
         if os.environ.get("DXCOACH_DEBUG"):
             raise
         first = (str(exc).splitlines() or [""])[0]

@@ -6,9 +6,9 @@ import fcntl
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from dxcoach.errors import IndexBusyError
 

@@ -14,7 +14,6 @@ from dxcoach.coaching.assess import Assessment
 from dxcoach.retrieval.corpus import Passage, load_documents, passages_from
 from dxcoach.retrieval.lexical import LexicalIndex, bigram_tokens
 from dxcoach.retrieval.search import Filters, Hit, fuse
-
 from tests.conftest import ROOT
 
 DIM = 256

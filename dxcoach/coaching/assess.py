@@ -1,8 +1,9 @@
 """Which rubric elements an owner's answer covers — without a language model.
 
 Each sentence (and, for long sentences, each clause) of the answer is compared by embedding
-similarity with the element's description and examples; substring cues from the rubric lower the
-bar. Thresholds were tuned on ``tests/data/assessment_labels.yaml`` (bench/assessment.py).
+similarity with every element's description and examples. A sentence counts for the element it
+is closest to, when close enough; a substring cue from the rubric lets an element count with a
+lower similarity. Thresholds were tuned on ``tests/data/assessment_labels.yaml`` (bench/assessment.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dxcoach.retrieval.normalize import normalize_query
 EmbedFn = Callable[[Sequence[str]], np.ndarray]  # rows L2-normalised
 
 # Tuned on the labelled set (bench/assessment.py); see the README for precision and recall.
-THRESHOLD = 0.88  # similarity that alone counts as covered
-CUE_THRESHOLD = 0.80  # similarity that counts when a cue word is also present
+THRESHOLD = 0.89  # a sentence's best element, at least this similar, is covered
+CUE_THRESHOLD = 0.84  # with a cue word present, this similarity anywhere in the answer suffices
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _CLAUSE = re.compile(r"[^、,，]+")
@@ -57,8 +58,9 @@ def cue_hit(element: Element, text: str) -> str | None:
 
 
 class Assessor:
-    def __init__(self, rubric: Rubric, embed: EmbedFn, threshold: float = THRESHOLD,
-                 cue_threshold: float = CUE_THRESHOLD) -> None:
+    def __init__(
+        self, rubric: Rubric, embed: EmbedFn, threshold: float = THRESHOLD, cue_threshold: float = CUE_THRESHOLD
+    ) -> None:
         self.rubric = rubric
         self.embed = embed
         self.threshold = threshold
@@ -78,21 +80,27 @@ class Assessor:
 
     def assess(self, stage_id: str, answer: str) -> Assessment:
         parts, sims = self.similarities(stage_id, answer)
+        if not parts:
+            return Assessment(frozenset())
         text = normalize_query(answer)
+        elements = self.rubric.stage(stage_id).elements
+        # units x elements: each unit's similarity to each element's closest reference sentence
+        matrix = np.stack([sims[e.id].max(axis=1) for e in elements], axis=1)
+        nearest = matrix.argmax(axis=1)
         covered: set[str] = set()
         evidence: dict[str, str] = {}
         scores: dict[str, float] = {}
-        for element in self.rubric.stage(stage_id).elements:
-            if not parts:
-                break
-            matrix = sims[element.id]
-            best_unit = int(np.argmax(matrix.max(axis=1)))
-            score = float(matrix.max())
-            scores[element.id] = round(score, 4)
+        for j, element in enumerate(elements):
+            column = matrix[:, j]
+            scores[element.id] = round(float(column.max()), 4)
+            own = [u for u in range(len(parts)) if nearest[u] == j and column[u] >= self.threshold]
             cue = cue_hit(element, text)
-            if score >= self.threshold or (cue is not None and score >= self.cue_threshold):
+            if own:
                 covered.add(element.id)
-                evidence[element.id] = _sentence_with(parts, cue) if cue else parts[best_unit]
+                evidence[element.id] = parts[max(own, key=lambda u: column[u])]
+            elif cue is not None and column.max() >= self.cue_threshold:
+                covered.add(element.id)
+                evidence[element.id] = _sentence_with(parts, cue)
         return Assessment(frozenset(covered), evidence, scores)
 
 

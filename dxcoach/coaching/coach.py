@@ -38,8 +38,9 @@ def _quote(text: str) -> str:
 
 
 class Coach:
-    def __init__(self, store: Store, rubric: Rubric, assessor: Assessor, grounder: Grounder,
-                 max_probes: int = 2) -> None:
+    def __init__(
+        self, store: Store, rubric: Rubric, assessor: Assessor, grounder: Grounder, max_probes: int = 2
+    ) -> None:
         self.store = store
         self.rubric = rubric
         self.assessor = assessor
@@ -52,7 +53,7 @@ class Coach:
         company = str(profile.get("company", "")).strip()
         if not company:
             raise UserError("会社名（company）は必須です")
-        clean = {k: (normalize_text(v) if isinstance(v, str) else v) for k, v in profile.items() if v not in (None, "")}
+        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in profile.items() if v not in (None, "")}
         session_id = self.store.create_session(clean, self.rubric.lang)
         _, action = machine.start(self.rubric.element_order(), self.max_probes)
         self._reply(session_id, clean, action, previous=None, last_answer=None)
@@ -74,8 +75,9 @@ class Coach:
         if turn.kind == "answer":
             if "covered" not in turn.data:  # stored, but the process died before assessing it
                 turn = self._assess_and_save(session_id, turn)
-            return Answered(turn.text, frozenset(turn.data["covered"]),
-                            stage=turn.stage if turn.stage != state.phase else None)
+            return Answered(
+                turn.text, frozenset(turn.data["covered"]), stage=turn.stage if turn.stage != state.phase else None
+            )
         if turn.kind == "skip":
             return Skip()
         if turn.kind == "next":
@@ -92,8 +94,9 @@ class Coach:
 
     # ---- owner actions ----------------------------------------------------------------------
     def answer(self, session_id: str, text: str, stage: str | None = None) -> list[Turn]:
-        text = normalize_text(text)
-        if not text:
+        # Stored as typed (only trimmed): NFKC would turn the owner's ？ into ?. Matching normalises later.
+        text = text.replace("\r\n", "\n").strip()
+        if not normalize_text(text):
             raise UserError("回答が空です")
         if len(text) > MAX_ANSWER_CHARS:
             raise UserError(f"回答が長すぎます（{MAX_ANSWER_CHARS}文字まで）")
@@ -156,10 +159,19 @@ class Coach:
         covered = [e.id for e in stage.elements if e.id in evidence]
         if not covered:
             return str(self.t["ack_plain"])
-        return str(self.t["ack_covered"].format(quote=_quote(evidence[covered[0]]), labels=self._labels(stage, covered)))
+        return str(
+            self.t["ack_covered"].format(quote=_quote(evidence[covered[0]]), labels=self._labels(stage, covered))
+        )
 
-    def _save(self, session_id: str, stage: str, kind: str, text: str, citations: list[Citation],
-              extra: dict[str, Any] | None = None) -> Turn:
+    def _save(
+        self,
+        session_id: str,
+        stage: str,
+        kind: str,
+        text: str,
+        citations: list[Citation],
+        extra: dict[str, Any] | None = None,
+    ) -> Turn:
         data = {"citations": [c.as_json() for c in citations], **(extra or {})}
         return self.store.add_turn(session_id, stage, "coach", kind, text.strip(), data)
 
@@ -170,31 +182,57 @@ class Coach:
         if covered and not missing:
             body = self.t["close_complete"].format(short=stage.short, labels=self._labels(stage, covered))
         elif covered:
-            body = self.t["close_partial"].format(short=stage.short, covered=self._labels(stage, covered),
-                                                  missing=self._labels(stage, missing))
+            body = self.t["close_partial"].format(
+                short=stage.short, covered=self._labels(stage, covered), missing=self._labels(stage, missing)
+            )
         else:
             body = self.t["close_empty"].format(short=stage.short)
         ack = self._ack(stage, last)
         return self._save(session_id, stage_id, "close", f"{ack}\n{body}" if ack else body, [])
 
-    def _reply(self, session_id: str, profile: dict[str, Any], action: Action, *, previous: State | None,
-               last_answer: Turn | None, state: State | None = None) -> list[Turn]:
+    def _reply(
+        self,
+        session_id: str,
+        profile: dict[str, Any],
+        action: Action,
+        *,
+        previous: State | None,
+        last_answer: Turn | None,
+        state: State | None = None,
+    ) -> list[Turn]:
         out: list[Turn] = []
         answered_here = last_answer is not None and last_answer.kind == "answer"
         if action.kind == "noop":
-            if answered_here and last_answer is not None and previous is not None and last_answer.stage != previous.phase:
+            if (
+                answered_here
+                and last_answer is not None
+                and previous is not None
+                and last_answer.stage != previous.phase
+            ):
                 short = self.rubric.stage(last_answer.stage).short
-                out.append(self._save(session_id, last_answer.stage, "supplement", self.t["supplement"].format(short=short), []))
+                out.append(
+                    self._save(
+                        session_id, last_answer.stage, "supplement", self.t["supplement"].format(short=short), []
+                    )
+                )
             return out
         if action.kind == "probe":
             stage = self.rubric.stage(action.stage)
             element = stage.element(action.element)
             answer_text = last_answer.text if answered_here and last_answer else ""
-            citations = self.grounder.for_turn(stage, profile, element_id=element.id, answer=answer_text,
-                                               support_text=answer_text)
-            parts = [self._ack(stage, last_answer), f"{self.t['probe_intro']}\n{element.probe}", *self._references(citations)]
-            out.append(self._save(session_id, stage.id, "probe", "\n".join(p for p in parts if p), citations,
-                                  {"element": element.id}))
+            citations = self.grounder.for_turn(
+                stage, profile, element_id=element.id, answer=answer_text, support_text=answer_text
+            )
+            parts = [
+                self._ack(stage, last_answer),
+                f"{self.t['probe_intro']}\n{element.probe}",
+                *self._references(citations),
+            ]
+            out.append(
+                self._save(
+                    session_id, stage.id, "probe", "\n".join(p for p in parts if p), citations, {"element": element.id}
+                )
+            )
             return out
         # Leaving a stage (after an answer, a skip or "next"): say what was heard there first.
         if previous is not None and previous.phase in STAGES and previous.phase != action.stage and state is not None:
@@ -211,6 +249,10 @@ class Coach:
             previous_answers = "\n".join(f"・{a}" for a in state.stage(stage.id).answers)
             body = self.t["revisit"].format(number=stage.number, title=stage.title, previous=previous_answers)
         else:
-            body = self.t["open"].format(number=stage.number, title=stage.title, intro=stage.intro, question=stage.question)
-        out.append(self._save(session_id, stage.id, "open", "\n".join([body, "", *self._references(citations)]), citations))
+            body = self.t["open"].format(
+                number=stage.number, title=stage.title, intro=stage.intro, question=stage.question
+            )
+        out.append(
+            self._save(session_id, stage.id, "open", "\n".join([body, "", *self._references(citations)]), citations)
+        )
         return out

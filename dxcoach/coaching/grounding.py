@@ -25,7 +25,9 @@ SUPPORT_KINDS = {"people": ("support", "talent")}
 class SearchLike(Protocol):
     passages: list[Passage]
 
-    def search(self, query: str, k: int = 5, *, method: str = "hybrid", filters: Filters | None = None) -> list[Hit]: ...
+    def search(
+        self, query: str, k: int = 5, *, method: str = "hybrid", filters: Filters | None = None
+    ) -> list[Hit]: ...
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,14 @@ class Citation:
         return cls(p.id, p.source, p.title, p.kind, p.text, reason)
 
     def as_json(self) -> dict[str, str]:
-        return {"id": self.id, "source": self.source, "title": self.title, "kind": self.kind,
-                "text": self.text, "reason": self.reason}
+        return {
+            "id": self.id,
+            "source": self.source,
+            "title": self.title,
+            "kind": self.kind,
+            "text": self.text,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -108,8 +116,9 @@ class Grounder:
                 return hit.passage
         return None
 
-    def for_turn(self, stage: Stage, profile: dict[str, Any], *, element_id: str = "", answer: str = "",
-                 support_text: str = "") -> list[Citation]:
+    def for_turn(
+        self, stage: Stage, profile: dict[str, Any], *, element_id: str = "", answer: str = "", support_text: str = ""
+    ) -> list[Citation]:
         """1–3 citations: industry case, the passage behind the question, support programmes if triggered."""
         element = stage.element(element_id) if element_id else None
         focus = element.retrieval_query if element else stage.retrieval_query
@@ -120,15 +129,17 @@ class Grounder:
             chosen.append(case)
         passage = self._first_new(query, chosen)
         if passage:
-            reason = (self._reason("element", label=element.label) if element
-                      else self._reason("stage", title=stage.short))
+            reason = (
+                self._reason("element", label=element.label) if element else self._reason("stage", title=stage.short)
+            )
             chosen.append(Citation.of(passage, reason))
         for topic in support_topics(stage, support_text):
             if len(chosen) >= MAX_CITATIONS:
                 break
             kinds = SUPPORT_KINDS.get(topic, ("support",))
-            found = self._first_new(f"{self.topics[topic]} {normalize_query(support_text)[:200]}", chosen,
-                                    Filters(kinds=kinds))
+            found = self._first_new(
+                f"{self.topics[topic]} {normalize_query(support_text)[:200]}", chosen, Filters(kinds=kinds)
+            )
             if found:
                 chosen.append(Citation.of(found, self._reason("support", topic=self.topics[topic])))
         return chosen[:MAX_CITATIONS]

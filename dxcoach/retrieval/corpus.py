@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -44,8 +45,8 @@ class Passage:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def embedding_text(self) -> str:
-        """What the dense model sees: title, text and the English summary (for English questions)."""
-        parts = [self.title, self.text]
+        """What the dense model sees: title (unless the text opens with it), text and the English summary."""
+        parts = [self.text] if self.title in self.text[: len(self.title) + 4] else [self.title, self.text]
         if self.meta.get("summary_en"):
             parts.append(str(self.meta["summary_en"]))
         return "\n".join(parts)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from langchain_core.embeddings import Embeddings
 
 from dxcoach import paths
@@ -58,8 +57,8 @@ def _load_sentence_transformer(path: Path) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
@@ -95,8 +94,12 @@ class LocalEmbeddings(Embeddings):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised query-side vectors as an array (for comparing owner answers with rubric examples)."""
         vectors: np.ndarray = self.model.encode(
-            list(texts), prompt_name=self._query_prompt, batch_size=self.batch_size,
-            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            prompt_name=self._query_prompt,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return vectors
 

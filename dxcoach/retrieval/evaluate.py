@@ -55,7 +55,9 @@ def rank_of(texts: list[str], gold: tuple[str, ...]) -> int | None:
     return None
 
 
-def evaluate(searcher: Searcher, items: list[EvalItem], *, k: int = EVAL_DEPTH, method: str = "hybrid") -> dict[str, object]:
+def evaluate(
+    searcher: Searcher, items: list[EvalItem], *, k: int = EVAL_DEPTH, method: str = "hybrid"
+) -> dict[str, object]:
     depth = max(k, EVAL_DEPTH)
     ranks: dict[str, int | None] = {}
     for item in items:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from dxcoach import paths
 from dxcoach.config import Settings
@@ -111,7 +111,7 @@ def open_client(settings: Settings) -> ClientAPI:
 
 def forget_clients() -> None:
     """chromadb caches one system per path; drop it after setting a store aside."""
-    from chromadb.api.client import SharedSystemClient
+    from chromadb.api.client import SharedSystemClient  # type: ignore[attr-defined]
 
     SharedSystemClient.clear_system_cache()
 
@@ -130,9 +130,7 @@ def set_aside(settings: Settings, reason: str) -> None:
 
 def get_collection(client: ClientAPI, name: str, create: bool) -> Collection:
     if create:
-        return client.get_or_create_collection(
-            name=name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
+        return client.get_or_create_collection(name=name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
     return client.get_collection(name=name, embedding_function=None)
 
 
@@ -149,7 +147,7 @@ def _open_healthy(settings: Settings, name: str) -> tuple[ClientAPI, Collection,
         collection.count()
         collection.get(limit=1, include=["embeddings", "documents", "metadatas"])
         return client, collection, reason
-    except Exception as exc:  # noqa: BLE001 - any failure of a cache means: rebuild it
+    except Exception as exc:
         if settings.chroma_url:
             raise
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
@@ -221,6 +219,6 @@ def update_index(
 def load_passages(collection: Collection) -> dict[str, Passage]:
     """Every stored passage by its chroma id (the content hash), in passage-id order."""
     data = collection.get(include=["documents", "metadatas"])
-    rows = zip(data["ids"], data["documents"] or [], data["metadatas"] or [])
+    rows = zip(data["ids"], data["documents"] or [], data["metadatas"] or [], strict=True)
     passages = {cid: Passage.from_chroma(text, dict(meta)) for cid, text, meta in rows}
     return dict(sorted(passages.items(), key=lambda item: item[1].id))

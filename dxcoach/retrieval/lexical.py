@@ -7,8 +7,9 @@ morphological tokenizer (janome) on the dev set (see bench/retrieval.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from rank_bm25 import BM25Okapi
 

@@ -5,8 +5,9 @@ One ``Searcher`` serves ``dxcoach search``, ``dxcoach eval`` and the coach.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from dxcoach.config import Settings
 from dxcoach.locking import file_lock
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 METHODS = ("hybrid", "dense", "lexical")
 # Tuned on tests/data/dev_eval.jsonl with bench/retrieval.py (see the README's numbers).
 RRF_K = 20
-DENSE_WEIGHT = 1.0
+DENSE_WEIGHT = 2.0
 LEXICAL_WEIGHT = 1.0
 DENSE_CANDIDATES = 100
 
@@ -39,9 +40,7 @@ class Filters:
             return False
         if self.industry and self.industry not in str(p.meta.get("industry", "")):
             return False
-        if self.stage and self.stage not in p.meta.get("stages", []):
-            return False
-        return True
+        return not (self.stage and self.stage not in p.meta.get("stages", []))
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ class Searcher:
             try:
                 collection = index.get_collection(client, index.collection_name(model.name), create=False)
                 stored = index.load_passages(collection)
-            except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, not reported as a crash
+            except Exception:
                 collection = None
         if collection is None:
             index.set_aside(settings, "索引が壊れています")

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def _v1(conn: sqlite3.Connection) -> None:
             created_at  TEXT NOT NULL,
             PRIMARY KEY (session_id, seq)
         );
-        """
+        """,
     )
 
 
@@ -60,7 +60,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,14 @@ class Store:
         with self.transaction() as c:
             c.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, str(profile.get("company", "")), json.dumps(profile, ensure_ascii=False), language, stamp, stamp),
+                (
+                    session_id,
+                    str(profile.get("company", "")),
+                    json.dumps(profile, ensure_ascii=False),
+                    language,
+                    stamp,
+                    stamp,
+                ),
             )
         return session_id
 
@@ -149,11 +156,14 @@ class Store:
             c.execute("DELETE FROM sessions WHERE id = ?", (full_id,))
 
     # turns ------------------------------------------------------------------------------------
-    def add_turn(self, session_id: str, stage: str, role: str, kind: str, text: str,
-                 data: dict[str, Any] | None = None) -> Turn:
+    def add_turn(
+        self, session_id: str, stage: str, role: str, kind: str, text: str, data: dict[str, Any] | None = None
+    ) -> Turn:
         """Append one turn and commit it (durably: WAL + synchronous=FULL) before returning."""
         with self.transaction() as c:
-            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)).fetchone()[0]
+            seq = c.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
             payload = json.dumps(data or {}, ensure_ascii=False)
             c.execute(
                 "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -170,5 +180,7 @@ class Store:
 
     def update_turn_data(self, session_id: str, seq: int, data: dict[str, Any]) -> None:
         with self.transaction() as c:
-            c.execute("UPDATE turns SET data = ? WHERE session_id = ? AND seq = ?",
-                      (json.dumps(data, ensure_ascii=False), session_id, seq))
+            c.execute(
+                "UPDATE turns SET data = ? WHERE session_id = ? AND seq = ?",
+                (json.dumps(data, ensure_ascii=False), session_id, seq),
+            )

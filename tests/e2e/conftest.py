@@ -51,8 +51,9 @@ def home(tmp_path: Path, built_home: Path) -> Path:
 
 @pytest.fixture
 def run_cli() -> RunCli:
-    def run(home: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def run(
+        home: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "dxcoach", *args],
             env=cli_env(home, **(env or {})),

@@ -41,8 +41,9 @@ sys.exit(main(sys.argv[1:]))
 def _guarded(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = cli_env(home)
     env.pop("HF_HUB_OFFLINE", None)  # dxcoach must switch the hub off itself
-    return subprocess.run([sys.executable, "-c", GUARD, *args], env=env, capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", GUARD, *args], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
 
 
 def test_index_and_search_open_no_network_connection(tmp_path: Path, built_home: Path) -> None:
@@ -62,9 +63,26 @@ def test_strace_sees_no_connect_outside_loopback(home: Path) -> None:
     assert strace, "strace is part of this machine's kind (FACTS.md)"
     log = home / "strace.log"
     result = subprocess.run(
-        [strace, "-f", "-qq", "-e", "trace=connect", "-o", str(log), sys.executable, "-m", "dxcoach",
-         "search", "DX認定のメリット", "--json"],
-        env=cli_env(home), capture_output=True, text=True, timeout=600, cwd=ROOT,
+        [
+            strace,
+            "-f",
+            "-qq",
+            "-e",
+            "trace=connect",
+            "-o",
+            str(log),
+            sys.executable,
+            "-m",
+            "dxcoach",
+            "search",
+            "DX認定のメリット",
+            "--json",
+        ],
+        env=cli_env(home),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     connects = [line for line in log.read_text().splitlines() if "connect(" in line]

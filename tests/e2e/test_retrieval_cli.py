@@ -14,7 +14,7 @@ from tests.e2e.conftest import RunCli, cli_env
 
 EVAL = ROOT / "tests" / "data" / "dev_eval.jsonl"
 # Floors set from measurements on the curated corpus (see the closing note / README); a drop fails CI.
-FLOOR_RECALL_AT_1 = 0.85
+FLOOR_RECALL_AT_1 = 0.83  # measured 0.853 (58/68); one flip of slack
 FLOOR_RECALL_AT_5 = 0.95
 FLOOR_MRR = 0.88
 
@@ -121,13 +121,19 @@ def test_interrupted_write_is_detected_and_rebuilt(home: Path, run_cli: RunCli) 
 
 def test_two_indexers_at_once_wait_and_corrupt_nothing(home: Path, run_cli: RunCli) -> None:
     env = cli_env(home)
-    first = subprocess.Popen([sys.executable, "-m", "dxcoach", "index", "--rebuild"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "dxcoach", "index", "--rebuild"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 60
     while not (home / "index" / ".writing").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     second = run_cli(home, "index")
-    out1, err1 = first.communicate(timeout=600)
+    _, err1 = first.communicate(timeout=600)
     assert first.returncode == 0, err1
     assert second.returncode == 0, second.stderr
     assert "待って" in second.stderr  # it said it was waiting
@@ -143,11 +149,17 @@ def test_help_does_not_import_heavy_libraries() -> None:
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try: main(['--help'])\n"
         "    except SystemExit: pass\n"
-        "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'chromadb', 'textual') if m in sys.modules]\n"
+        "names = ('torch', 'transformers', 'sentence_transformers', 'chromadb', 'textual')\n"
+        "heavy = [m for m in names if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
 

@@ -10,11 +10,10 @@ import pytest
 from dxcoach.coaching.coach import Coach
 from dxcoach.coaching.grounding import Grounder
 from dxcoach.coaching.rubric import load_rubric
-from dxcoach.coaching.transcript import run_script, stage_reached, transcript
 from dxcoach.coaching.script import Script
+from dxcoach.coaching.transcript import run_script, stage_reached, transcript
 from dxcoach.errors import UserError
 from dxcoach.storage.db import Store
-
 from tests.fakes import LexicalSearcher, ScriptedAssessor
 
 PROFILE = {"company": "有限会社みなと食堂", "industry": "飲食業", "employees": 12, "region": "三重県"}

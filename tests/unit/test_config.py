@@ -43,7 +43,7 @@ def test_bad_values_are_user_errors(tmp_path: Path, env: dict[str, str], message
 
 def test_bad_toml_is_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text("lang = \n", encoding="utf-8")
-    with pytest.raises(UserError, match="config.toml"):
+    with pytest.raises(UserError, match=r"config\.toml"):
         load_settings(tmp_path, env={})
     (tmp_path / "config.toml").write_text('colour = "red"\n', encoding="utf-8")
     with pytest.raises(UserError, match="colour"):

@@ -34,7 +34,7 @@ def test_text_files_take_the_default_kind_and_file_name(tmp_path: Path) -> None:
 
 def test_unknown_kind_is_a_clear_user_error(tmp_path: Path) -> None:
     write(tmp_path / "bad.md", "---\nkind: rumour\n---\n本文")
-    with pytest.raises(UserError, match="bad.md"):
+    with pytest.raises(UserError, match=r"bad\.md"):
         load_documents(tmp_path, "corpus", default_kind="guidance")
 
 

@@ -16,7 +16,11 @@ def test_bigrams_cover_japanese_and_words_cover_latin() -> None:
 
 
 def test_bm25_prefers_the_passage_sharing_the_query_words() -> None:
-    texts = ["天気や売上のデータを入力して来客数を予測", "IT導入補助金の補助率は2分の1以内", "人材育成のプラットフォーム"]
+    texts = [
+        "天気や売上のデータを入力して来客数を予測",
+        "IT導入補助金の補助率は2分の1以内",
+        "人材育成のプラットフォーム",
+    ]
     scores = LexicalIndex(texts).scores("来客数の予測")
     assert scores.index(max(scores)) == 0
     assert LexicalIndex(texts).scores("") == []
@@ -24,10 +28,16 @@ def test_bm25_prefers_the_passage_sharing_the_query_words() -> None:
 
 def test_rrf_rewards_agreement_between_rankings() -> None:
     a, b, c = passage("a"), passage("b"), passage("c")
-    hits = fuse([a, b, c], [b, c, a], k=3)
-    assert [h.passage.id for h in hits][0] == "b"  # ranks 2 and 1 beat ranks 1 and 3
+    hits = fuse([a, b, c], [b, c, a], k=3, dense_weight=1.0, lexical_weight=1.0)
+    assert hits[0].passage.id == "b"  # ranks 2 and 1 beat ranks 1 and 3
     assert [h.rank for h in hits] == [1, 2, 3]
     assert hits[0].dense_rank == 2 and hits[0].lexical_rank == 1
+
+
+def test_dense_weight_breaks_disagreements_towards_dense() -> None:
+    a, b = passage("a"), passage("b")
+    assert fuse([a, b], [b, a], k=1, dense_weight=2.0)[0].passage.id == "a"
+    assert fuse([a, b], [b, a], k=1, dense_weight=0.5)[0].passage.id == "b"
 
 
 def test_single_ranking_passes_through_and_k_truncates() -> None:

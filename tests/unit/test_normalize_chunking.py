@@ -4,7 +4,6 @@ import unicodedata
 
 from dxcoach.retrieval.chunking import MAX_CHARS, chunk_text, count_tokens, split_sentences
 from dxcoach.retrieval.normalize import compact, normalize_query, normalize_text
-
 from tests.conftest import SEED
 
 
@@ -45,6 +44,12 @@ def test_chunks_respect_the_limit_and_lose_nothing() -> None:
     assert all(len(c) <= MAX_CHARS for c in chunks)
     assert "".join(chunks) == text
     assert all(c.endswith("。") for c in chunks)  # cut at sentence ends only
+
+
+def test_line_breaks_survive_chunking() -> None:
+    text = "利益もアップ!\n## 卸・小売業\n販売管理です。"
+    assert split_sentences(text) == ["利益もアップ!\n", "## 卸・小売業\n", "販売管理です。"]
+    assert chunk_text(text) == [text]
 
 
 def test_overlong_sentence_is_hard_split() -> None:

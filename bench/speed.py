@@ -1,0 +1,71 @@
+"""Speed of the retrieval engine, measured (not asserted): first run, no-op re-index, warm query, --help.
+
+.venv/bin/python bench/speed.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUERIES = [
+    "天気や売上のデータから来客数を予測",
+    "IT導入補助金の補助率",
+    "人手不足で何から始めればいい",
+    "DX認定のメリット",
+    "Which restaurant used AI to forecast visitors?",
+    "運送会社の事例",
+    "デジタルスキル標準の5つの人材類型",
+]
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="dxcoach-speed-")
+    env = {**os.environ, "DXCOACH_HOME": home}
+    cli = [sys.executable, "-m", "dxcoach"]
+    first = timed([*cli, "index"], env)
+    print(f"first run from nothing (model conversion + index of corpus/): {first:.1f} s")
+    noop = [timed([*cli, "index"], env) for _ in range(args.runs)]
+    print(f"no-op re-index (whole process): median {statistics.median(noop):.2f} s over {args.runs}")
+    helps = [timed([*cli, "--help"], env) for _ in range(args.runs)]
+    print(f"dxcoach --help: median {statistics.median(helps):.3f} s over {args.runs}")
+
+    from dxcoach.config import load_settings
+    from dxcoach.retrieval.search import Searcher
+
+    start = time.perf_counter()
+    searcher = Searcher.open(load_settings(home))
+    searcher.search("ウォームアップ", 5)
+    print(f"open searcher + load model (in process): {time.perf_counter() - start:.1f} s")
+    laps = []
+    for _ in range(args.runs * 4):
+        for q in QUERIES:
+            t0 = time.perf_counter()
+            searcher.search(q, 5)
+            laps.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"warm hybrid query: median {statistics.median(laps):.1f} ms, p95 {sorted(laps)[int(len(laps) * 0.95)]:.1f} ms "
+        f"over {len(laps)} queries"
+    )
+
+
+if __name__ == "__main__":
+    main()
