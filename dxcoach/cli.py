@@ -102,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     q.set_defaults(handler=_handler("sessions", "cmd_delete"))
 
+    p = sub.add_parser("corpus", parents=[common], help="your own documents (.md .txt .pdf)")
+    cs = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    q = cs.add_parser("add", parents=[common], help="add files or folders and index them")
+    q.add_argument("paths", nargs="+", metavar="PATH")
+    q.set_defaults(handler=_handler("corpus", "cmd_add"))
+    q = cs.add_parser("list", parents=[common], help="list the bundled corpus and your documents")
+    q.set_defaults(handler=_handler("corpus", "cmd_list"))
+    q = cs.add_parser("remove", parents=[common], help="remove one of your documents")
+    q.add_argument("id")
+    q.set_defaults(handler=_handler("corpus", "cmd_remove"))
+
     p = sub.add_parser("doctor", parents=[common], help="check model, index, storage and offline readiness")
     p.set_defaults(handler=_handler("doctor", "cmd_doctor"))
     return parser

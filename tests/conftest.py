@@ -23,3 +23,11 @@ def default_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache = os.environ.get("DXCOACH_TEST_MODEL_CACHE")
     models_dir = Path(cache) if cache else tmp_path_factory.mktemp("models")
     return ensure_default_model(models_dir)
+
+
+@pytest.fixture(scope="session")
+def real_embeddings(default_model_dir: Path) -> object:
+    """The converted e5 model loaded once in this process (for tests of code that embeds)."""
+    from dxcoach.retrieval.embedder import LocalEmbeddings, ModelInfo
+
+    return LocalEmbeddings(ModelInfo(default_model_dir, "test"))

@@ -92,14 +92,15 @@ class Searcher:
         if not manifest or manifest.get("collection") != index.collection_name(model.name):
             index.update_index(settings, all_passages(settings), model.name, embeddings)
         with file_lock(index.lock_path(settings), exclusive=False):
-            client = index.open_client(settings)
             try:
+                client = index.open_client(settings)
                 collection = index.get_collection(client, index.collection_name(model.name), create=False)
                 stored = index.load_passages(collection)
-            except Exception:
+            except Exception:  # the index is a cache: a damaged one is rebuilt, not reported as a crash
                 collection = None
         if collection is None:
-            index.set_aside(settings, "索引が壊れています")
+            with file_lock(index.lock_path(settings), exclusive=True):
+                index.set_aside(settings, "索引が壊れています")
             index.update_index(settings, all_passages(settings), model.name, embeddings)
             client = index.open_client(settings)
             collection = index.get_collection(client, index.collection_name(model.name), create=False)

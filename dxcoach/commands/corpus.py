@@ -1,0 +1,88 @@
+"""``dxcoach corpus add|list|remove``: the user's own documents, indexed incrementally."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from dxcoach import paths
+from dxcoach.config import Settings, ensure_home
+from dxcoach.errors import UserError
+from dxcoach.locking import file_lock, say_waiting
+from dxcoach.retrieval import user_docs
+
+
+def _reindex(settings: Settings) -> str:
+    from dxcoach.retrieval import index
+    from dxcoach.retrieval.embedder import LocalEmbeddings, resolve_model
+    from dxcoach.retrieval.sources import all_passages
+
+    model = resolve_model(settings)
+    report = index.update_index(settings, all_passages(settings), model.name, lambda: LocalEmbeddings(model))
+    return report.describe(settings.lang)
+
+
+def _lock(settings: Settings) -> AbstractContextManager[None]:
+    return file_lock(
+        paths.user_documents_dir(settings.home) / ".lock",
+        exclusive=True,
+        on_wait=say_waiting("別のプロセスが文書を追加中です。待っています…"),
+    )
+
+
+def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
+    ensure_home(settings)
+    direct, found = user_docs.expand(Path(p).expanduser() for p in args.paths)
+    # Files named one by one must all be good: one bad file refuses the whole command, nothing added.
+    prepared = [user_docs.prepare(p) for p in direct]
+    skipped: list[str] = []
+    for p in found:  # a folder adds what it can and reports the rest
+        try:
+            prepared.append(user_docs.prepare(p))
+        except user_docs.Refused as exc:
+            skipped.append(str(exc))
+    if not prepared:
+        detail = f"（{len(skipped)} 件は追加できません）" if skipped else ""
+        raise UserError(f"追加できる文書がありませんでした{detail}")
+    with _lock(settings):
+        known = {d.get("sha256") for d in user_docs.stored(settings)}
+        added = 0
+        for doc in prepared:
+            if doc.sha256 in known:
+                print(f"登録済みのため飛ばしました: {doc.path}")
+                continue
+            user_docs.write(settings, doc)
+            known.add(doc.sha256)
+            added += 1
+            print(f"追加しました: {doc.id}  {doc.title}  ({doc.path})")
+        print(_reindex(settings))
+    for line in skipped:
+        print(f"追加できませんでした: {line}", file=sys.stderr)
+    return 0
+
+
+def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
+    from dxcoach.retrieval.corpus import load_documents
+
+    bundled = load_documents(settings.corpus_dir, "corpus", "guidance")
+    print(f"同梱の資料: {len(bundled)} 件（{settings.corpus_dir}）")
+    docs = user_docs.stored(settings)
+    if not docs:
+        print("追加した文書はまだありません。dxcoach corpus add FILE で追加できます。")
+    for d in docs:
+        print(f"  {d.get('id')}  {d.get('title')}  （元のファイル: {d.get('original')}, {d.get('added_at')}）")
+    return 0
+
+
+def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
+    ensure_home(settings)
+    with _lock(settings):
+        match = [d for d in user_docs.stored(settings) if d.get("id") == args.id]
+        if not match:
+            raise UserError(f"追加した文書に {args.id} はありません（dxcoach corpus list で確認できます）")
+        Path(match[0]["file"]).unlink()
+        print(f"削除しました: {args.id}")
+        print(_reindex(settings))
+    return 0

@@ -1,0 +1,94 @@
+"""Prompt files are data the code depends on: check them like code."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+import yaml
+
+from dxcoach import paths, texts
+from dxcoach.coaching.grounding import industry_of
+from dxcoach.coaching.rubric import CONTRACT_ELEMENTS, load_rubric
+from dxcoach.retrieval.corpus import load_documents
+from tests.conftest import ROOT
+
+# Placeholders each coach template is filled with (coach.py); a template may use fewer, never others.
+PLACEHOLDERS = {
+    "open": {"number", "title", "intro", "question"},
+    "revisit": {"number", "title", "previous"},
+    "ack_covered": {"quote", "labels"},
+    "reference": {"title", "reason", "n"},
+    "close_complete": {"short", "labels"},
+    "close_partial": {"short", "covered", "missing"},
+    "close_empty": {"short"},
+    "supplement": {"short"},
+}
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_coach_templates_use_known_placeholders(lang: str) -> None:
+    coach = texts.load(lang, "coach")
+    for key, allowed in PLACEHOLDERS.items():
+        assert fields(coach[key]) <= allowed, (lang, key)
+    assert fields(coach["reasons"]["industry_case"]) == {"industry"}
+    assert set(coach["topics"]) == {"money", "tools", "people", "security"}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_rubrics_carry_the_contract_elements_with_probes_and_cues(lang: str) -> None:
+    rubric = load_rubric(lang)
+    for stage in rubric.stages:
+        assert {e.id for e in stage.elements} >= set(CONTRACT_ELEMENTS[stage.id])
+        for e in stage.elements:
+            assert e.probe and e.action and e.cues and len(e.examples) >= 3
+    assert [c.id for c in rubric.checklist] == ["vision", "strategy", "organisation", "it_security", "kpi", "message"]
+    refs = {f"{s.id}.{e.id}" for s in rubric.stages for e in s.elements}
+    assert all(ref in refs for item in rubric.checklist for ref in item.elements)
+
+
+def test_ja_and_en_rubrics_mirror_each_other() -> None:
+    ja, en = load_rubric("ja"), load_rubric("en")
+    assert ja.element_order() == en.element_order()
+    for key in ("ui", "coach", "summary"):
+        assert set(texts.load("ja", key)) == set(texts.load("en", key)), key
+
+
+def test_japanese_texts_are_polite() -> None:
+    rubric = load_rubric("ja")
+    for stage in rubric.stages:
+        assert stage.question.endswith(("か。", "い。", "ください。")), stage.question
+        for e in stage.elements:
+            assert "ます" in e.probe or "です" in e.probe or "か" in e.probe, e.probe
+
+
+def test_industry_cases_exist_in_the_corpus() -> None:
+    ids = {d.id for d in load_documents(ROOT / "corpus", "corpus", "guidance")}
+    data = yaml.safe_load((paths.PROMPTS_DIR / "industries.yaml").read_text(encoding="utf-8"))
+    for key, cat in data.items():
+        assert set(cat["cases"]) <= ids, key
+
+
+@pytest.mark.parametrize(
+    ("industry", "case"),
+    [
+        ("飲食業", "case-ebiya"),
+        ("運輸業（一般貨物自動車運送）", "case-hisano"),
+        ("自動車部品製造業（金属プレス）", "case-matsumoto-kogyo-overview"),
+        ("樹脂加工業", "case-praport"),
+        ("建設業", "support-it-hojo-cases"),
+        ("Restaurant", "case-ebiya"),
+    ],
+)
+def test_industry_mapping(industry: str, case: str) -> None:
+    found = industry_of(industry, "ja")
+    assert found is not None and found.cases[0] == case
+
+
+def test_unknown_industry_has_no_case() -> None:
+    assert industry_of("介護サービス業", "ja") is None
+    assert industry_of("", "ja") is None
