@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_handler("tui", "run_home"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    p = sub.add_parser("new", parents=[common], help="start the TUI directly in a new session")
+    p.add_argument("--company", required=True)
+    p.add_argument("--industry", required=True)
+    p.add_argument("--employees", type=int)
+    p.add_argument("--region", default="")
+    p.set_defaults(handler=_handler("tui", "run_new"))
+
     p = sub.add_parser("index", parents=[common], help="build or update the index (no-op when nothing changed)")
     p.add_argument("--rebuild", action="store_true", help="discard the index and embed everything again")
     p.set_defaults(handler=_handler("retrieval", "cmd_index"))

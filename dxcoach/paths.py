@@ -33,3 +33,7 @@ def sessions_db(home: Path) -> Path:
 
 def config_file(home: Path) -> Path:
     return home / "config.toml"
+
+
+def reports_dir(home: Path) -> Path:
+    return home / "reports"

@@ -32,6 +32,39 @@ class Replay:
     pending: bool  # the last stored turn is the owner's: the coach has not answered it yet
 
 
+def stage_reached(store: Store, session_id: str) -> str:
+    """The stage of the coach's latest turn: where the owner picks up (store only, no model)."""
+    for turn in reversed(store.turns(session_id)):
+        if turn.role == "coach" and turn.kind != "supplement":
+            return turn.stage
+    return STAGES[0]
+
+
+def create_session(store: Store, profile: dict[str, Any], lang: str) -> str:
+    """Store a new session (fast, no model); the coach's opening follows with ``Coach.respond``."""
+    company = str(profile.get("company", "")).strip()
+    if not company:
+        raise UserError("会社名（company）は必須です")
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in profile.items() if v not in (None, "")}
+    return store.create_session(clean, lang)
+
+
+def record_answer(store: Store, session_id: str, text: str, stage: str | None = None) -> Turn:
+    """Commit the owner's words before any model or retrieval work (fast enough for the UI thread)."""
+    # Stored as typed (only trimmed): NFKC would turn the owner's ？ into ?. Matching normalises later.
+    text = text.replace("\r\n", "\n").strip()
+    if not normalize_text(text):
+        raise UserError("回答が空です")
+    if len(text) > MAX_ANSWER_CHARS:
+        raise UserError(f"回答が長すぎます（{MAX_ANSWER_CHARS}文字まで）")
+    target = stage or stage_reached(store, session_id)
+    if target == SUMMARY:
+        raise UserError("まとめの段階では回答できません。戻る（back）で段階を選んでください")
+    if target not in STAGES:
+        raise UserError(f"不明な段階です: {target}")
+    return store.add_turn(session_id, target, "owner", "answer", text)
+
+
 def _quote(text: str) -> str:
     text = text.strip().rstrip("。.")
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
@@ -50,13 +83,8 @@ class Coach:
 
     # ---- sessions ---------------------------------------------------------------------------
     def new_session(self, profile: dict[str, Any]) -> str:
-        company = str(profile.get("company", "")).strip()
-        if not company:
-            raise UserError("会社名（company）は必須です")
-        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in profile.items() if v not in (None, "")}
-        session_id = self.store.create_session(clean, self.rubric.lang)
-        _, action = machine.start(self.rubric.element_order(), self.max_probes)
-        self._reply(session_id, clean, action, previous=None, last_answer=None)
+        session_id = create_session(self.store, profile, self.rubric.lang)
+        self.respond(session_id)
         return session_id
 
     def replay(self, session_id: str) -> Replay:
@@ -94,21 +122,7 @@ class Coach:
 
     # ---- owner actions ----------------------------------------------------------------------
     def answer(self, session_id: str, text: str, stage: str | None = None) -> list[Turn]:
-        # Stored as typed (only trimmed): NFKC would turn the owner's ？ into ?. Matching normalises later.
-        text = text.replace("\r\n", "\n").strip()
-        if not normalize_text(text):
-            raise UserError("回答が空です")
-        if len(text) > MAX_ANSWER_CHARS:
-            raise UserError(f"回答が長すぎます（{MAX_ANSWER_CHARS}文字まで）")
-        before = self.replay(session_id).state
-        if before.phase == SUMMARY and stage is None:
-            raise UserError("まとめの段階では回答できません。戻る（back）で段階を選んでください")
-        target = stage or before.phase
-        if target not in STAGES:
-            raise UserError(f"不明な段階です: {target}")
-        # The owner's words are committed before any model or retrieval work.
-        turn = self.store.add_turn(session_id, target, "owner", "answer", text)
-        self._assess_and_save(session_id, turn)
+        record_answer(self.store, session_id, text, stage)
         return self.respond(session_id)
 
     def command(self, session_id: str, kind: str, target: str | None = None) -> list[Turn]:
@@ -128,14 +142,20 @@ class Coach:
         return self.respond(session_id)
 
     def respond(self, session_id: str) -> list[Turn]:
-        """Answer the owner's last turn if the coach has not yet (also used when resuming)."""
+        """Say what is due: the opening of a new session, or the reply to the owner's last turn.
+
+        Also what resuming a session calls: it answers a turn stored before a crash or a quit.
+        """
         turns = self.store.turns(session_id)
-        if not turns or turns[-1].role != "owner":
+        profile = self.store.session(session_id).profile
+        if not turns:
+            _, action = machine.start(self.rubric.element_order(), self.max_probes)
+            return self._reply(session_id, profile, action, previous=None, last_answer=None)
+        if turns[-1].role != "owner":
             return []
         before = self.replay_until(session_id, len(turns) - 1)
-        now = self.replay(session_id)
-        profile = self.store.session(session_id).profile
-        last = turns[-1]
+        now = self.replay(session_id)  # assesses the last answer if it was not yet
+        last = self.store.turns(session_id)[-1]
         return self._reply(session_id, profile, now.action, previous=before, last_answer=last, state=now.state)
 
     def replay_until(self, session_id: str, count: int) -> State:

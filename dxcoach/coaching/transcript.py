@@ -33,14 +33,6 @@ def latest_summary(store: Store, session_id: str) -> dict[str, Any] | None:
     return None
 
 
-def stage_reached(store: Store, session_id: str) -> str:
-    """The stage of the coach's latest turn: where the owner will pick up."""
-    for turn in reversed(store.turns(session_id)):
-        if turn.role == "coach" and turn.kind != "supplement":
-            return turn.stage
-    return STAGES[0]
-
-
 def transcript(store: Store, session_id: str) -> dict[str, Any]:
     row = store.session(session_id)
     stages: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES}

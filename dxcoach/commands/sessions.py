@@ -8,9 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+from dxcoach.coaching.coach import stage_reached
 from dxcoach.coaching.factory import open_store
 from dxcoach.coaching.rubric import load_rubric
-from dxcoach.coaching.transcript import stage_reached, transcript
+from dxcoach.coaching.transcript import transcript
 from dxcoach.config import Settings
 from dxcoach.errors import UserError
 from dxcoach.report.markdown import render_markdown

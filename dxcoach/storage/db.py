@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -86,9 +87,11 @@ class SessionRow:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+            # The TUI writes from its UI thread and its coach worker: one connection, serialised by a lock.
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA foreign_keys=ON")
@@ -110,13 +113,18 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
 
     # sessions ---------------------------------------------------------------------------------
     def create_session(self, profile: dict[str, Any], language: str) -> str:
@@ -137,16 +145,17 @@ class Store:
         return session_id
 
     def session(self, session_id: str) -> SessionRow:
-        row = self.conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        rows = self._read("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        row = rows[0] if rows else None
         if row is None:
-            matches = self.conn.execute("SELECT * FROM sessions WHERE id LIKE ?", (session_id + "%",)).fetchall()
+            matches = self._read("SELECT * FROM sessions WHERE id LIKE ?", (session_id + "%",))
             if len(matches) != 1:
                 raise UserError(f"セッションが見つかりません: {session_id}")
             row = matches[0]
         return SessionRow(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5])
 
     def sessions(self) -> list[SessionRow]:
-        rows = self.conn.execute("SELECT * FROM sessions ORDER BY company, updated_at DESC").fetchall()
+        rows = self._read("SELECT * FROM sessions ORDER BY company, updated_at DESC")
         return [SessionRow(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5]) for r in rows]
 
     def delete_session(self, session_id: str) -> None:
@@ -173,9 +182,9 @@ class Store:
         return Turn(seq, stage, role, kind, text, data or {})
 
     def turns(self, session_id: str) -> list[Turn]:
-        rows = self.conn.execute(
+        rows = self._read(
             "SELECT seq, stage, role, kind, text, data FROM turns WHERE session_id = ? ORDER BY seq", (session_id,)
-        ).fetchall()
+        )
         return [Turn(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     def update_turn_data(self, session_id: str, seq: int, data: dict[str, Any]) -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from dxcoach.coaching.coach import Coach
+from dxcoach.coaching.coach import Coach, stage_reached
 from dxcoach.coaching.grounding import Grounder
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.coaching.script import Script
-from dxcoach.coaching.transcript import run_script, stage_reached, transcript
+from dxcoach.coaching.transcript import run_script, transcript
 from dxcoach.errors import UserError
 from dxcoach.storage.db import Store
 from tests.fakes import LexicalSearcher, ScriptedAssessor

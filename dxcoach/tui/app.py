@@ -1,0 +1,87 @@
+"""The Textual application: screens on top of the headless core.
+
+The first screen is drawn at once; the embedding model and the index load in a thread worker
+behind it (a few seconds), with the loading state in the header.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from textual import work
+from textual.app import App
+
+from dxcoach.coaching.coach import Coach, create_session
+from dxcoach.coaching.factory import open_coach, open_store
+from dxcoach.config import Settings
+from dxcoach.tui.labels import tui_labels
+from dxcoach.tui.screens.coaching import CoachingScreen
+from dxcoach.tui.screens.home import HomeScreen
+from dxcoach.tui.screens.summary import SummaryScreen
+
+CoachFactory = Callable[[], Coach]
+
+
+class DxCoachApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "dxcoach"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        coach_factory: CoachFactory | None = None,
+        new_profile: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.lang = settings.lang
+        self.t = tui_labels(settings.lang)
+        self.store = open_store(settings)
+        self.coach: Coach | None = None
+        self.coach_ready = threading.Event()
+        self.load_error = ""
+        self._factory = coach_factory or (lambda: open_coach(settings, self.store))
+        self._new_profile = new_profile
+
+    def on_mount(self) -> None:
+        self.sub_title = self.t["loading"]
+        if self._new_profile is not None:  # `dxcoach new`: straight to the first question
+            self.open_session(create_session(self.store, self._new_profile, self.lang))
+        else:
+            self.push_screen(HomeScreen(self.lang))
+        self.load_coach()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_coach(self) -> None:
+        try:
+            coach = self._factory()
+        except Exception as exc:
+            self.call_from_thread(self._load_failed, f"{type(exc).__name__}: {exc}")
+            return
+        self.call_from_thread(self._loaded, coach)
+
+    def _loaded(self, coach: Coach) -> None:
+        self.coach = coach
+        self.coach_ready.set()
+        self.sub_title = ""
+        self.notify(self.t["ready"], timeout=2)
+
+    def _load_failed(self, error: str) -> None:
+        self.load_error = error
+        self.coach_ready.set()  # release waiting workers; they find no coach and stop
+        self.sub_title = ""
+        self.notify(self.t["load_failed"].format(error=error), severity="error", timeout=30)
+
+    def open_session(self, session_id: str, *, replace: bool = False) -> None:
+        screen = CoachingScreen(session_id, self.lang)
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def open_summary(self, session_id: str) -> None:
+        self.push_screen(SummaryScreen(session_id, self.lang))

@@ -1,0 +1,185 @@
+"""The coaching screen: conversation, 出典 panel, stage indicator, answer box.
+
+Display only: the owner's answer is committed on the UI thread (a quick SQLite write); the coach's
+reply (retrieval, assessment) runs in a thread worker, so typing stays responsive meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static
+
+from dxcoach import texts
+from dxcoach.coaching.coach import record_answer, stage_reached
+from dxcoach.coaching.rubric import load_rubric
+from dxcoach.errors import UserError
+from dxcoach.storage.db import Turn
+from dxcoach.tui.labels import localise_bindings, tui_labels
+from dxcoach.tui.screens.modals import HelpModal, PassageModal
+from dxcoach.tui.widgets.answer_box import AnswerBox
+from dxcoach.tui.widgets.conversation import Conversation
+from dxcoach.tui.widgets.sources import SourcesPanel
+from dxcoach.tui.widgets.stage_indicator import StageIndicator
+
+if TYPE_CHECKING:
+    from dxcoach.tui.app import DxCoachApp
+
+KEYS = [
+    ("ctrl+n", "next_stage", "next_stage", True),
+    ("ctrl+b", "back", "back", True),
+    ("ctrl+s", "skip", "skip", True),
+    ("ctrl+o", "editor", "editor", True),
+    ("ctrl+j", "noop", "newline", True),
+    ("f1", "help", "help", True),
+    ("ctrl+q", "app.quit", "quit", True),
+]
+
+
+class CoachingScreen(Screen[None]):
+    app: DxCoachApp
+    busy: reactive[bool] = reactive(False)
+
+    def __init__(self, session_id: str, lang: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.lang = lang
+        self.t = tui_labels(lang)
+        self.kinds: dict[str, str] = texts.load(lang, "ui")["kinds"]
+        self.rubric = load_rubric(lang)
+        localise_bindings(self, lang, KEYS)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield StageIndicator(id="stage")
+        with Horizontal(id="main"):
+            with Vertical(id="conversation-pane"):
+                yield Label(self.t["conversation"], classes="pane-title")
+                yield Conversation(id="conversation")
+            with Vertical(id="sources-pane"):
+                yield Label(self.t["sources"], classes="pane-title", id="sources-title")
+                yield SourcesPanel(id="sources")
+        yield Static("", id="status")
+        yield AnswerBox(id="answer", placeholder=self.t["answer_placeholder"], soft_wrap=True, show_line_numbers=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        row = self.app.store.session(self.session_id)
+        self.sub_title = row.company
+        self.show_turns(self.app.store.turns(self.session_id))
+        self.query_one(AnswerBox).focus()
+        turns = self.app.store.turns(self.session_id)
+        if not turns or turns[-1].role == "owner":  # a new session, or a turn left unanswered by a quit
+            self.respond()
+
+    # ---- display ------------------------------------------------------------------------------
+    def show_turns(self, turns: list[Turn]) -> None:
+        conversation = self.query_one(Conversation)
+        for turn in turns:
+            if turn.role == "owner" and turn.kind != "answer":
+                continue
+            speaker = self.t["coach"] if turn.role == "coach" else self.t["you"]
+            conversation.add_turn(turn.role, speaker, turn.text)
+        cited = [t for t in turns if t.role == "coach" and t.kind in ("open", "probe")]
+        if cited:
+            self.query_one(SourcesPanel).show(cited[-1].data.get("citations", []), self.kinds, self.t["no_sources"])
+        stage = stage_reached(self.app.store, self.session_id)
+        self.query_one(StageIndicator).show_stage(self.rubric, stage, self.t["summary_title"])
+
+    def watch_busy(self, busy: bool) -> None:
+        if not self.is_mounted:
+            return
+        waiting = self.app.coach is None
+        message = self.app.t["loading"] if waiting else self.t["thinking"]
+        self.query_one("#status", Static).update(message if busy else "")
+
+    # ---- the coach, in a worker -----------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="coach", exit_on_error=False)
+    def respond(self, command: str = "", target: str | None = None) -> None:
+        self.app.call_from_thread(setattr, self, "busy", True)
+        try:
+            self.app.coach_ready.wait()
+            coach = self.app.coach
+            if coach is None:
+                return
+            turns = coach.command(self.session_id, command, target) if command else coach.respond(self.session_id)
+            self.app.call_from_thread(self.after_reply, turns)
+        except UserError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning")
+        finally:
+            self.app.call_from_thread(setattr, self, "busy", False)
+
+    def after_reply(self, turns: list[Turn]) -> None:
+        self.show_turns(turns)
+        if any(t.kind == "summary" for t in turns):
+            self.app.open_summary(self.session_id)
+
+    # ---- the owner ------------------------------------------------------------------------------
+    def on_answer_box_submitted(self, event: AnswerBox.Submitted) -> None:
+        if self.busy:
+            self.notify(self.t["busy"], severity="warning")
+            return
+        try:
+            turn = record_answer(self.app.store, self.session_id, event.text)
+        except UserError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.query_one(AnswerBox).clear()
+        self.show_turns([turn])
+        self.respond()
+
+    def _command(self, command: str) -> None:
+        if self.busy:
+            self.notify(self.t["busy"], severity="warning")
+            return
+        self.respond(command)
+
+    def action_next_stage(self) -> None:
+        self._command("next")
+
+    def action_back(self) -> None:
+        self._command("back")
+
+    def action_skip(self) -> None:
+        self._command("skip")
+
+    def action_noop(self) -> None:
+        """Ctrl+J is handled by the answer box; the binding only shows it in the footer."""
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpModal(self.t["help_text"], self.t["close"]))
+
+    def on_sources_panel_open(self, event: SourcesPanel.Open) -> None:
+        kind = self.kinds.get(event.citation.get("kind", ""), "")
+        self.app.push_screen(PassageModal(event.citation, kind, self.t["close"]))
+
+    def action_editor(self) -> None:
+        """Write the answer in $EDITOR: some terminals place IME candidates badly over Textual's cursor."""
+        box = self.query_one(AnswerBox)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as fh:
+            fh.write(box.text)
+            path = Path(fh.name)
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), str(path)], check=False)
+            box.load_text(path.read_text(encoding="utf-8").rstrip("\n"))
+        except Exception as exc:
+            self.notify(self.t["editor_failed"].format(error=exc), severity="error")
+        finally:
+            path.unlink(missing_ok=True)
+        box.focus()
+
+    def citations_shown(self) -> list[dict[str, Any]]:
+        panel = self.query_one(SourcesPanel)
+        return [item.citation for item in panel.children if hasattr(item, "citation")]

@@ -1,0 +1,95 @@
+"""The summary: coverage per stage as bars, what is missing, next actions, support, DX-Ready checklist."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, Static
+
+from dxcoach import paths
+from dxcoach.coaching.rubric import load_rubric
+from dxcoach.coaching.transcript import latest_summary, transcript
+from dxcoach.report.markdown import render_markdown
+from dxcoach.tui.labels import localise_bindings, tui_labels
+
+if TYPE_CHECKING:
+    from dxcoach.tui.app import DxCoachApp
+
+BAR = 12
+
+
+def bar(covered: int, total: int) -> str:
+    filled = round(BAR * covered / total) if total else 0
+    return "█" * filled + "░" * (BAR - filled)
+
+
+class SummaryScreen(Screen[None]):
+    app: DxCoachApp
+
+    def __init__(self, session_id: str, lang: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.lang = lang
+        self.t = tui_labels(lang)
+        self.rubric = load_rubric(lang)
+        localise_bindings(
+            self,
+            lang,
+            [
+                ("e", "export", "export", True),
+                ("escape", "app.pop_screen", "back", True),
+                ("ctrl+q", "app.quit", "quit", True),
+            ],
+        )
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self.t["summary_title"], classes="title")
+        with VerticalScroll(id="summary"):
+            yield Static("", id="coverage")
+            yield Markdown("", id="summary-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.app.store.session(self.session_id).company
+        summary = latest_summary(self.app.store, self.session_id) or {}
+        self.query_one("#coverage", Static).update(self.coverage_text(summary))
+        self.query_one("#summary-body", Markdown).update(self.body_markdown(summary))
+
+    def coverage_text(self, summary: dict[str, Any]) -> str:
+        lines = [self.t["coverage"]]
+        for stage in self.rubric.stages:
+            s = summary.get("stages", {}).get(stage.id, {"covered": [], "missing": [e.id for e in stage.elements]})
+            n, total = len(s["covered"]), len(s["covered"]) + len(s["missing"])
+            lines.append(f"{stage.number}/4 {stage.short:<16} {bar(n, total)} {n}/{total}")
+        return "\n".join(lines)
+
+    def body_markdown(self, summary: dict[str, Any]) -> str:
+        t = self.t
+        out = [f"### {t['missing']}"]
+        for stage in self.rubric.stages:
+            missing = summary.get("stages", {}).get(stage.id, {}).get("missing", [])
+            if missing:
+                labels = "、".join(stage.element(e).label for e in missing)
+                out.append(f"- **{stage.number}/4 {stage.short}**: {labels}")
+        out.append(f"\n### {t['actions']}")
+        out += [f"{n}. {a['text']}" for n, a in enumerate(summary.get("actions", []), start=1)]
+        out.append(f"\n### {t['support']}")
+        out += [f"- {p['title']}" for p in summary.get("support_programs", [])] or ["- —"]
+        out.append(f"\n### {t['checklist']}")
+        for item in summary.get("checklist", []):
+            mark = "✓" if item["met"] else "・"
+            out.append(f"- {mark} **{item['label']}**" + ("" if item["met"] else f" — {item['advice']}"))
+        return "\n".join(out)
+
+    def action_export(self) -> None:
+        data = transcript(self.app.store, self.session_id)
+        folder = paths.reports_dir(self.app.settings.home)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"dx-report-{self.session_id}-{date.today().isoformat()}.md"
+        target.write_text(render_markdown(self.rubric, data), encoding="utf-8")
+        self.notify(self.t["exported"].format(path=target), timeout=8)

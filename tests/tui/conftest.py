@@ -1,0 +1,59 @@
+"""TUI fixtures: the real core (storage, rubric, coach, retrieval over the bundled corpus) with a
+lexical-only searcher and a tiny hashing embedder, so that tests do not wait for the real model."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from dxcoach.coaching.assess import Assessor
+from dxcoach.coaching.coach import Coach
+from dxcoach.coaching.factory import open_store
+from dxcoach.coaching.grounding import Grounder
+from dxcoach.coaching.rubric import load_rubric
+from dxcoach.config import Settings, load_settings
+from dxcoach.tui.app import DxCoachApp
+
+from tests.fakes import LexicalSearcher, fake_embed
+
+SEARCHER = LexicalSearcher()
+
+
+def make_settings(home: Path, lang: str = "ja") -> Settings:
+    return load_settings(home, env={"DXCOACH_LANG": lang})
+
+
+def fake_coach_factory(settings: Settings) -> Callable[[], Coach]:
+    def build() -> Coach:
+        rubric = load_rubric(settings.lang)
+        # Thresholds for the hashing embedder: bigram overlap, not meaning; cues do most of the work.
+        assessor = Assessor(rubric, fake_embed, threshold=0.6, cue_threshold=0.0)
+        return Coach(open_store(settings), rubric, assessor, Grounder(SEARCHER, settings.lang))  # type: ignore[arg-type]
+
+    return build
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., DxCoachApp]:
+    def make(lang: str = "ja", **kwargs: object) -> DxCoachApp:
+        settings = make_settings(tmp_path / "home", lang)
+        return DxCoachApp(settings, coach_factory=fake_coach_factory(settings), **kwargs)  # type: ignore[arg-type]
+
+    return make
+
+
+async def wait_until(pilot: object, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll instead of sleeping: workers finish when they finish."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
+WaitUntil = Callable[..., Awaitable[None]]
