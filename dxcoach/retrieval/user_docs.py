@@ -55,9 +55,13 @@ def decode_text(data: bytes, path: Path) -> str:
 
 
 def pdf_text(path: Path) -> str:
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs its repairs of damaged files; the user gets one clear line from us instead.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
