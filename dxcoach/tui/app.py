@@ -16,7 +16,7 @@ from textual.app import App
 from dxcoach.coaching.coach import Coach, create_session
 from dxcoach.coaching.factory import open_coach, open_store
 from dxcoach.config import Settings
-from dxcoach.tui.labels import tui_labels
+from dxcoach.tui.labels import localise_bindings, tui_labels
 from dxcoach.tui.screens.coaching import CoachingScreen
 from dxcoach.tui.screens.home import HomeScreen
 from dxcoach.tui.screens.summary import SummaryScreen
@@ -46,6 +46,7 @@ class DxCoachApp(App[None]):
         self.load_error = ""
         self._factory = coach_factory or (lambda: open_coach(settings, self.store))
         self._new_profile = new_profile
+        localise_bindings(self, self.lang, [("ctrl+q", "quit", "quit", True)])
 
     def on_mount(self) -> None:
         self.sub_title = self.t["loading"]
@@ -67,8 +68,7 @@ class DxCoachApp(App[None]):
     def _loaded(self, coach: Coach) -> None:
         self.coach = coach
         self.coach_ready.set()
-        self.sub_title = ""
-        self.notify(self.t["ready"], timeout=2)
+        self.sub_title = ""  # the header's loading state goes away: that is the signal, no toast
 
     def _load_failed(self, error: str) -> None:
         self.load_error = error

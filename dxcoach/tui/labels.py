@@ -23,5 +23,6 @@ def localise_bindings(node: DOMNode, lang: str, keys: list[tuple[str, str, str, 
     """
     labels = tui_labels(lang)
     bindings = [Binding(key, action, labels[label], show=show) for key, action, label, show in keys]
-    existing = [binding for _, binding in node._bindings]
+    new_keys = {key for key, *_ in keys}
+    existing = [binding for _, binding in node._bindings if binding.key not in new_keys]
     node._bindings = BindingsMap([*existing, *bindings])

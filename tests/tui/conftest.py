@@ -15,7 +15,6 @@ from dxcoach.coaching.grounding import Grounder
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.config import Settings, load_settings
 from dxcoach.tui.app import DxCoachApp
-
 from tests.fakes import LexicalSearcher, fake_embed
 
 SEARCHER = LexicalSearcher()

@@ -15,7 +15,6 @@ from dxcoach.tui.widgets.answer_box import AnswerBox
 from dxcoach.tui.widgets.conversation import Conversation, Turn
 from dxcoach.tui.widgets.sources import SourceItem, SourcesPanel
 from dxcoach.tui.widgets.stage_indicator import StageIndicator
-
 from tests.tui.conftest import wait_until
 
 SIZE = (100, 32)

@@ -42,7 +42,6 @@ KEYS = [
     ("ctrl+o", "editor", "editor", True),
     ("ctrl+j", "noop", "newline", True),
     ("f1", "help", "help", True),
-    ("ctrl+q", "app.quit", "quit", True),
 ]
 
 

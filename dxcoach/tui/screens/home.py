@@ -31,7 +31,6 @@ class HomeScreen(Screen[None]):
                 ("n", "new", "new_session", True),
                 ("enter", "resume", "resume", True),
                 ("d", "delete", "delete", True),
-                ("ctrl+q", "app.quit", "quit", True),
             ],
         )
 
@@ -66,7 +65,9 @@ class HomeScreen(Screen[None]):
             company = row.company if row.company != previous else ""
             previous = row.company
             table.add_row(company, progress, row.updated_at.replace("T", " ")[:16], row.id, key=row.id)
-        self.query_one("#home-empty", Static).update("" if rows else self.t["home_empty"])
+        empty = self.query_one("#home-empty", Static)
+        empty.update(self.t["home_empty"])
+        empty.display = not rows
         if rows:
             table.focus()
 

@@ -24,9 +24,7 @@ class IntakeScreen(Screen[None]):
         super().__init__()
         self.lang = lang
         self.t = tui_labels(lang)
-        localise_bindings(
-            self, lang, [("escape", "app.pop_screen", "back", True), ("ctrl+q", "app.quit", "quit", True)]
-        )
+        localise_bindings(self, lang, [("escape", "app.pop_screen", "back", True)])
 
     def compose(self) -> ComposeResult:
         t = self.t

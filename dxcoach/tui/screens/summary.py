@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -42,7 +43,6 @@ class SummaryScreen(Screen[None]):
             [
                 ("e", "export", "export", True),
                 ("escape", "app.pop_screen", "back", True),
-                ("ctrl+q", "app.quit", "quit", True),
             ],
         )
 
@@ -62,10 +62,12 @@ class SummaryScreen(Screen[None]):
 
     def coverage_text(self, summary: dict[str, Any]) -> str:
         lines = [self.t["coverage"]]
-        for stage in self.rubric.stages:
+        names = [f"{stage.number}/4 {stage.short}" for stage in self.rubric.stages]
+        width = max(cell_len(n) for n in names)  # Japanese characters take two cells each
+        for stage, name in zip(self.rubric.stages, names, strict=True):
             s = summary.get("stages", {}).get(stage.id, {"covered": [], "missing": [e.id for e in stage.elements]})
             n, total = len(s["covered"]), len(s["covered"]) + len(s["missing"])
-            lines.append(f"{stage.number}/4 {stage.short:<16} {bar(n, total)} {n}/{total}")
+            lines.append(f"{name}{' ' * (width - cell_len(name))}  {bar(n, total)} {n}/{total}")
         return "\n".join(lines)
 
     def body_markdown(self, summary: dict[str, Any]) -> str:
