@@ -1,0 +1,27 @@
+"""The core runs without a terminal: no core module may import Textual (or Rich, which it pulls in)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+CORE = sorted(
+    ".".join(p.relative_to(ROOT).with_suffix("").parts)
+    for p in (ROOT / "dxcoach").rglob("*.py")
+    if "tui" not in p.parts and p.name != "__main__.py" and "commands" not in p.parts
+)
+
+
+def test_core_modules_do_not_import_textual() -> None:
+    assert "dxcoach.coaching.coach" in CORE and "dxcoach.retrieval.search" in CORE
+    code = (
+        "import importlib, sys\n"
+        f"for name in {CORE!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(','.join(m for m in ('textual', 'rich') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
