@@ -11,7 +11,7 @@ PIP    := $(PY) -m pip
 # requirement would pull a CUDA build of several GB.
 TORCH  := torch==2.13.0
 
-.PHONY: run test dev lint typecheck bench clean
+.PHONY: run test dev lint typecheck bench docs clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ dev:
 bench: $(VENV)/.installed-test
 	$(PY) bench/retrieval.py
 	$(PY) bench/speed.py
+	$(PY) bench/assessment.py
+	$(PY) bench/tui.py
+
+# The sample transcript and report under docs/ are generated, never hand-edited.
+docs: $(VENV)/.installed-run
+	$(VENV)/bin/dxcoach session --script tests/personas/minato_shokudo.yaml \
+		--json docs/sample-session.json --report docs/sample-report.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

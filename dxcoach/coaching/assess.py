@@ -93,15 +93,24 @@ class Assessor:
         for j, element in enumerate(elements):
             column = matrix[:, j]
             scores[element.id] = round(float(column.max()), 4)
-            own = [u for u in range(len(parts)) if nearest[u] == j and column[u] >= self.threshold]
+            own = [
+                u
+                for u in range(len(parts))
+                if nearest[u] == j and column[u] >= self.threshold and _meets(element, parts[u])
+            ]
             cue = cue_hit(element, text)
             if own:
                 covered.add(element.id)
                 evidence[element.id] = parts[max(own, key=lambda u: column[u])]
-            elif cue is not None and column.max() >= self.cue_threshold:
+            elif cue is not None and column.max() >= self.cue_threshold and _meets(element, text):
                 covered.add(element.id)
                 evidence[element.id] = _sentence_with(parts, cue)
         return Assessment(frozenset(covered), evidence, scores)
+
+
+def _meets(element: Element, words: str) -> bool:
+    """An element may demand something concrete, e.g. a number for a measurable target."""
+    return not element.requires or re.search(element.requires, words) is not None
 
 
 def _sentence_with(parts: list[str], cue: str) -> str:

@@ -31,6 +31,7 @@ class Element:
     probe: str
     action: str
     retrieval_query: str
+    requires: str = ""  # a regular expression the owner's words must match to count (e.g. a number)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def load_rubric(lang: str) -> Rubric:
                 probe=str(e["probe"]).strip(),
                 action=str(e["action"]).strip(),
                 retrieval_query=str(e["retrieval_query"]),
+                requires=str(e.get("requires", "")),
             )
             for eid, e in s["elements"].items()
         )
