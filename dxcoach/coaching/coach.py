@@ -87,11 +87,11 @@ class Coach:
         self.respond(session_id)
         return session_id
 
-    def replay(self, session_id: str) -> Replay:
+    def replay(self, session_id: str, limit: int | None = None) -> Replay:
+        """Rebuild the state from the stored turns (the first ``limit`` of them, or all)."""
         state, action = machine.start(self.rubric.element_order(), self.max_probes)
-        turns = self.store.turns(session_id)
         pending = False
-        for turn in turns:
+        for turn in self.store.turns(session_id)[:limit]:
             if turn.role != "owner":
                 pending = False
                 continue
@@ -153,17 +153,10 @@ class Coach:
             return self._reply(session_id, profile, action, previous=None, last_answer=None)
         if turns[-1].role != "owner":
             return []
-        before = self.replay_until(session_id, len(turns) - 1)
+        before = self.replay(session_id, limit=len(turns) - 1).state
         now = self.replay(session_id)  # assesses the last answer if it was not yet
         last = self.store.turns(session_id)[-1]
         return self._reply(session_id, profile, now.action, previous=before, last_answer=last, state=now.state)
-
-    def replay_until(self, session_id: str, count: int) -> State:
-        state, _ = machine.start(self.rubric.element_order(), self.max_probes)
-        for turn in self.store.turns(session_id)[:count]:
-            if turn.role == "owner":
-                state, _ = machine.transition(state, self._event(session_id, state, turn))
-        return state
 
     # ---- what the coach says ----------------------------------------------------------------
     def _labels(self, stage: Stage, ids: list[str] | tuple[str, ...]) -> str:

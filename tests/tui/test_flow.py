@@ -65,8 +65,9 @@ async def test_full_flow_new_session_to_exported_report(make_app: Any, tmp_path:
             await type_answer(pilot, answer)
             await wait_until(pilot, lambda a=answer: any(a in t for t in turn_texts(screen)))
             await wait_until(pilot, lambda: not screen.busy)
-            if not isinstance(app.screen, SummaryScreen):
-                await pilot.press("ctrl+n")  # move on whatever the coach asked
+            still_here = f"{number}/4" in str(screen.query_one(StageIndicator).render())
+            if still_here and not isinstance(app.screen, SummaryScreen):
+                await pilot.press("ctrl+n")  # the coach asked a follow-up: move on instead
                 await wait_until(pilot, lambda: not screen.busy)
         await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
         summary_screen = app.screen
