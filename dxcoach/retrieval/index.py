@@ -70,6 +70,14 @@ def read_manifest(settings: Settings) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def manifest_stamp(settings: Settings) -> int:
+    """Changes whenever the index is rewritten (the manifest is replaced at the end of every update)."""
+    try:
+        return (paths.index_dir(settings.home) / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _write_manifest(settings: Settings, data: dict[str, Any]) -> None:
     path = paths.index_dir(settings.home) / MANIFEST
     tmp = path.with_suffix(".tmp")

@@ -76,21 +76,24 @@ class Searcher:
     def __post_init__(self) -> None:
         self.passages = list(self.stored.values())
         self._lexical = LexicalIndex([p.lexical_text() for p in self.passages], TOKENIZERS[self.tokenizer])
+        self._stamp = index.manifest_stamp(self.settings)
 
     @classmethod
-    def open(cls, settings: Settings, *, tokenizer: str = "bigram") -> Searcher:
+    def open(
+        cls, settings: Settings, *, tokenizer: str = "bigram", embeddings: LocalEmbeddings | None = None
+    ) -> Searcher:
         """Open the index, building it first when there is none (or it belongs to another model)."""
         model = resolve_model(settings)
-        holder: dict[str, LocalEmbeddings] = {}
+        holder: dict[str, LocalEmbeddings] = {"e": embeddings} if embeddings else {}
 
-        def embeddings() -> LocalEmbeddings:
+        def load_embeddings() -> LocalEmbeddings:  # only when something must be embedded
             if "e" not in holder:
                 holder["e"] = LocalEmbeddings(model)
             return holder["e"]
 
         manifest = index.read_manifest(settings)
         if not manifest or manifest.get("collection") != index.collection_name(model.name):
-            index.update_index(settings, all_passages(settings), model.name, embeddings)
+            index.update_index(settings, all_passages(settings), model.name, load_embeddings)
         with file_lock(index.lock_path(settings), exclusive=False):
             try:
                 client = index.open_client(settings)
@@ -101,7 +104,7 @@ class Searcher:
         if collection is None:
             with file_lock(index.lock_path(settings), exclusive=True):
                 index.set_aside(settings, "索引が壊れています")
-            index.update_index(settings, all_passages(settings), model.name, embeddings)
+            index.update_index(settings, all_passages(settings), model.name, load_embeddings)
             client = index.open_client(settings)
             collection = index.get_collection(client, index.collection_name(model.name), create=False)
             stored = index.load_passages(collection)
@@ -112,6 +115,16 @@ class Searcher:
         if self._embeddings is None:
             self._embeddings = LocalEmbeddings(self.model)
         return self._embeddings
+
+    def refresh_if_changed(self) -> bool:
+        """Another process (``corpus add``, ``index``) rewrote the index: reopen it. Cheap when it did not."""
+        if index.manifest_stamp(self.settings) == self._stamp:
+            return False
+        index.forget_clients()
+        fresh = Searcher.open(self.settings, tokenizer=self.tokenizer, embeddings=self._embeddings)
+        self.collection, self.stored = fresh.collection, fresh.stored
+        self.__post_init__()
+        return True
 
     def dense_ranking(self, query: str, filters: Filters) -> list[Passage]:
         if not self.passages:
@@ -136,6 +149,7 @@ class Searcher:
         filters = filters or Filters()
         if not query:
             return []
+        self.refresh_if_changed()
         dense = self.dense_ranking(query, filters) if method in ("hybrid", "dense") else []
         lexical = self.lexical_ranking(query, filters) if method in ("hybrid", "lexical") else []
         return fuse(dense, lexical, k)

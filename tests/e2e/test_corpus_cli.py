@@ -107,3 +107,20 @@ def test_a_folder_adds_what_it_can_and_reports_the_rest(home: Path, run_cli: Run
     result = run_cli(home, "corpus", "add", str(folder))
     assert result.returncode == 0, result.stderr
     assert "顧客訪問メモ" in result.stdout and "broken.pdf" in result.stderr and "image.png" not in result.stderr
+
+
+def test_an_open_searcher_sees_documents_added_by_another_process(
+    home: Path, run_cli: RunCli, tmp_path: Path, real_embeddings: object
+) -> None:
+    """An IT coordinator adds a client's notes while the TUI (an open Searcher) is running."""
+    from dxcoach.config import load_settings
+    from dxcoach.retrieval.search import Searcher
+
+    searcher = Searcher.open(load_settings(home, env={}), embeddings=real_embeddings)  # type: ignore[arg-type]
+    before = searcher.search("冷凍倉庫の温度記録", 3)
+    assert all(h.passage.kind != "user" for h in before)
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(SJIS_TEXT.encode("cp932"))
+    assert run_cli(home, "corpus", "add", str(notes)).returncode == 0
+    after = searcher.search("冷凍倉庫の温度記録", 3)
+    assert after[0].passage.kind == "user" and "温度記録" in after[0].passage.text
