@@ -27,17 +27,19 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     passages = all_passages(settings)
     model = resolve_model(settings)
     if args.rebuild:
-        with_lock_discard(settings)
+        discard_index(settings)
     report = index.update_index(settings, passages, model.name, lambda: LocalEmbeddings(model))
     print(report.describe(settings.lang))
     return 0
 
 
-def with_lock_discard(settings: Settings) -> None:
+def discard_index(settings: Settings) -> None:
     """--rebuild: drop the whole store under the writer lock; the update that follows embeds everything."""
     from dxcoach.locking import file_lock
 
     with file_lock(index.lock_path(settings), exclusive=True):
+        if settings.chroma_url:  # a server's collections are ours to drop, its files are not
+            index.drop_collections(index.open_client(settings))
         index.forget_clients()
         shutil.rmtree(index.store_dir(settings), ignore_errors=True)
         (paths.index_dir(settings.home) / index.MANIFEST).unlink(missing_ok=True)

@@ -142,6 +142,14 @@ def get_collection(client: ClientAPI, name: str, create: bool) -> Collection:
     return client.get_collection(name=name, embedding_function=None)
 
 
+def drop_collections(client: ClientAPI, keep: str = "") -> None:
+    """Delete dxcoach's collections (all, or all but ``keep``); other collections on a server stay."""
+    for collection in client.list_collections():
+        name = collection if isinstance(collection, str) else collection.name
+        if name.startswith(COLLECTION_PREFIX) and name != keep:
+            client.delete_collection(name)
+
+
 def _open_healthy(settings: Settings, name: str) -> tuple[ClientAPI, Collection, str]:
     """Open the store and the collection; set aside and recreate on any sign of damage."""
     marker = paths.index_dir(settings.home) / WRITING_MARKER
@@ -217,10 +225,7 @@ def update_index(
                 "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },
         )
-        for other in client.list_collections():
-            other_name = other if isinstance(other, str) else other.name
-            if other_name.startswith(COLLECTION_PREFIX) and other_name != name:
-                client.delete_collection(other_name)
+        drop_collections(client, keep=name)
         return IndexReport(added=len(to_add), removed=len(to_remove), kept=len(wanted) - len(to_add), rebuilt=rebuilt)
 
 

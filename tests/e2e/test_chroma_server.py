@@ -65,6 +65,8 @@ def test_index_and_search_through_a_chroma_server(
     assert not (home / "index" / "chroma").exists()  # nothing embedded locally
     again = run_cli(home, "index", env=env)
     assert "追加 0 件" in again.stdout
+    rebuilt = run_cli(home, "index", "--rebuild", env=env)
+    assert "追加 50 件" in rebuilt.stdout, rebuilt.stderr
     found = run_cli(home, "search", "天気や売上のデータから来客数を予測", "--json", "-k", "1", env=env)
     assert found.returncode == 0, found.stderr
     assert "ゑびや" in json.loads(found.stdout)["results"][0]["title"]
