@@ -135,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"dxcoach: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `dxcoach … | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("dxcoach: 中断しました", file=sys.stderr)
         return 130

@@ -48,27 +48,39 @@ def units(answer: str) -> list[str]:
     return out
 
 
-def cue_hit(element: Element, text: str) -> str | None:
+def cue_hit(cues: tuple[str, ...], text: str) -> str | None:
     """The first cue found. Cues with capitals match as written ('AI' must not match 'said')."""
     lowered = text.lower()
-    for cue in element.cues:
+    for cue in cues:
         if (cue in text) if cue != cue.lower() else (cue in lowered):
             return cue
     return None
 
 
 class Assessor:
+    """Assesses answers against ``rubric``; ``also`` adds other languages' examples and cues (same ids),
+    so a Japanese answer is understood in an English session and the other way round."""
+
     def __init__(
-        self, rubric: Rubric, embed: EmbedFn, threshold: float = THRESHOLD, cue_threshold: float = CUE_THRESHOLD
+        self,
+        rubric: Rubric,
+        embed: EmbedFn,
+        threshold: float = THRESHOLD,
+        cue_threshold: float = CUE_THRESHOLD,
+        also: tuple[Rubric, ...] = (),
     ) -> None:
         self.rubric = rubric
         self.embed = embed
         self.threshold = threshold
         self.cue_threshold = cue_threshold
         self._refs: dict[tuple[str, str], np.ndarray] = {}
+        self._cues: dict[tuple[str, str], tuple[str, ...]] = {}
         for stage in rubric.stages:
             for element in stage.elements:
-                self._refs[(stage.id, element.id)] = embed([element.description, *element.examples])
+                found = (_same_element(r, stage.id, element.id) for r in also)
+                sources = [element, *(e for e in found if e is not None)]
+                self._refs[(stage.id, element.id)] = embed([t for e in sources for t in (e.description, *e.examples)])
+                self._cues[(stage.id, element.id)] = tuple(c for e in sources for c in e.cues)
 
     def similarities(self, stage_id: str, answer: str) -> tuple[list[str], dict[str, np.ndarray]]:
         parts = units(answer)
@@ -98,7 +110,7 @@ class Assessor:
                 for u in range(len(parts))
                 if nearest[u] == j and column[u] >= self.threshold and _meets(element, parts[u])
             ]
-            cue = cue_hit(element, text)
+            cue = cue_hit(self._cues[(stage_id, element.id)], text)
             if own:
                 covered.add(element.id)
                 evidence[element.id] = parts[max(own, key=lambda u: column[u])]
@@ -106,6 +118,13 @@ class Assessor:
                 covered.add(element.id)
                 evidence[element.id] = _sentence_with(parts, cue)
         return Assessment(frozenset(covered), evidence, scores)
+
+
+def _same_element(rubric: Rubric, stage_id: str, element_id: str) -> Element | None:
+    try:
+        return rubric.stage(stage_id).element(element_id)
+    except KeyError:  # an element one language adds on its own
+        return None
 
 
 def _meets(element: Element, words: str) -> bool:

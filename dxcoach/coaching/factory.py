@@ -7,7 +7,7 @@ from dxcoach.coaching.assess import Assessor
 from dxcoach.coaching.coach import Coach
 from dxcoach.coaching.grounding import Grounder
 from dxcoach.coaching.rubric import load_rubric
-from dxcoach.config import Settings, ensure_home
+from dxcoach.config import LANGUAGES, Settings, ensure_home
 from dxcoach.storage.db import Store
 
 
@@ -23,5 +23,7 @@ def open_coach(settings: Settings, store: Store | None = None) -> Coach:
     store = store or open_store(settings)
     searcher = Searcher.open(settings)
     rubric = load_rubric(settings.lang)
-    assessor = Assessor(rubric, searcher.embeddings.encode_queries)
+    # Owners answer in Japanese whatever the interface language: assess with both rubrics' examples.
+    others = tuple(load_rubric(lang) for lang in LANGUAGES if lang != settings.lang)
+    assessor = Assessor(rubric, searcher.embeddings.encode_queries, also=others)
     return Coach(store, rubric, assessor, Grounder(searcher, settings.lang), settings.max_probes)

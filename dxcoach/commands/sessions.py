@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from dxcoach import texts
 from dxcoach.coaching.coach import stage_reached
 from dxcoach.coaching.factory import open_store
 from dxcoach.coaching.rubric import load_rubric
@@ -59,7 +60,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     rubric = load_rubric(settings.lang)
     rows = store.sessions()
     if not rows:
-        print("セッションはまだありません。" if settings.lang == "ja" else "No sessions yet.")
+        print(texts.ui(settings.lang, "cli", "no_sessions"))
         return 0
     company = None
     for row in rows:
@@ -67,7 +68,10 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
             company = row.company
             print(company)
         stage = stage_reached(store, row.id)
-        label = f"{rubric.stage(stage).number}/4 {rubric.stage(stage).short}" if stage != "summary" else "まとめ済み"
+        if stage == "summary":
+            label = texts.ui(settings.lang, "tui", "summary_done")
+        else:
+            label = f"{rubric.stage(stage).number}/4 {rubric.stage(stage).short}"
         print(f"  {row.id}  {label:24}  {row.updated_at}")
     return 0
 
