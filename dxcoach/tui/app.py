@@ -6,11 +6,11 @@ behind it (a few seconds), with the loading state in the header.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from textual import work
 from textual.app import App
 
 from dxcoach.coaching.coach import Coach, create_session
@@ -56,25 +56,28 @@ class DxCoachApp(App[None]):
             self.push_screen(HomeScreen(self.lang))
         self.load_coach()
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_coach(self) -> None:
+        """Load the model and the index behind the first screen.
+
+        A daemon thread rather than a worker: loading cannot be interrupted, and quitting during
+        those seconds must not wait for it.
+        """
+        threading.Thread(target=self._load, name="dxcoach-load", daemon=True).start()
+
+    def _load(self) -> None:
         try:
-            coach = self._factory()
+            self.coach = self._factory()
         except Exception as exc:
-            self.call_from_thread(self._load_failed, f"{type(exc).__name__}: {exc}")
-            return
-        self.call_from_thread(self._loaded, coach)
+            self.load_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.coach_ready.set()  # release waiting replies: they find the coach, or none
+        with contextlib.suppress(RuntimeError):  # the app may have quit meanwhile
+            self.call_from_thread(self._loaded)
 
-    def _loaded(self, coach: Coach) -> None:
-        self.coach = coach
-        self.coach_ready.set()
+    def _loaded(self) -> None:
         self.sub_title = ""  # the header's loading state goes away: that is the signal, no toast
-
-    def _load_failed(self, error: str) -> None:
-        self.load_error = error
-        self.coach_ready.set()  # release waiting workers; they find no coach and stop
-        self.sub_title = ""
-        self.notify(self.t["load_failed"].format(error=error), severity="error", timeout=30)
+        if self.load_error:
+            self.notify(self.t["load_failed"].format(error=self.load_error), severity="error", timeout=30)
 
     def open_session(self, session_id: str, *, replace: bool = False) -> None:
         screen = CoachingScreen(session_id, self.lang)

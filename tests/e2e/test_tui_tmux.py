@@ -64,3 +64,33 @@ def test_typing_a_japanese_answer_shows_it_and_the_sources(tmux: Callable[..., s
         owner = [row[0] for row in db.execute("SELECT text FROM turns WHERE role = 'owner'")]
     assert owner == [ANSWER]  # stored, as typed
     tmux("send-keys", "-t", "{target}", "C-q")
+
+
+def test_quitting_while_the_model_loads_exits_and_keeps_the_session(home: Path) -> None:
+    """Ctrl+Q at once: the app must not hang on the loading thread (it once waited forever)."""
+    name = f"dxcoach-quit-{uuid.uuid4().hex[:8]}"
+    env = {**cli_env(home), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color"}
+    done = home / "exit-code"
+    command = f"{sys.executable} -m dxcoach new --company 株式会社すぐ終了 --industry 建設業; echo $? > {done}"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "32", command], env=env, check=True, cwd=ROOT
+    )
+    try:
+        wait_for(
+            lambda: (
+                subprocess.run(
+                    ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True, env=env
+                ).stdout
+            ),
+            "1/4",
+            timeout=30,
+        )
+        subprocess.run(["tmux", "send-keys", "-t", name, "C-q"], env=env, check=True)
+        deadline = time.monotonic() + 60  # a hang check, not a speed limit (bench/tui.py measures)
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert done.exists() and done.read_text().strip() == "0"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False, capture_output=True)
+    with sqlite3.connect(home / "sessions.sqlite3") as db:
+        assert db.execute("SELECT company FROM sessions").fetchall() == [("株式会社すぐ終了",)]

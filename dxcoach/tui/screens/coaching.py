@@ -6,10 +6,12 @@ reply (retrieval, assessment) runs in a thread worker, so typing stays responsiv
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
+from textual.worker import get_current_worker
 
 from dxcoach import texts
 from dxcoach.coaching.coach import record_answer, stage_reached
@@ -105,18 +108,25 @@ class CoachingScreen(Screen[None]):
     # ---- the coach, in a worker -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="coach", exit_on_error=False)
     def respond(self, command: str = "", target: str | None = None) -> None:
-        self.app.call_from_thread(setattr, self, "busy", True)
+        worker = get_current_worker()
+        self._from_thread(setattr, self, "busy", True)
         try:
-            self.app.coach_ready.wait()
+            while not self.app.coach_ready.wait(0.1):  # the model is still loading
+                if worker.is_cancelled:  # the owner quit meanwhile: the answer is already stored
+                    return
             coach = self.app.coach
             if coach is None:
                 return
             turns = coach.command(self.session_id, command, target) if command else coach.respond(self.session_id)
-            self.app.call_from_thread(self.after_reply, turns)
+            self._from_thread(self.after_reply, turns)
         except UserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning")
+            self._from_thread(self.notify, str(exc), severity="warning")
         finally:
-            self.app.call_from_thread(setattr, self, "busy", False)
+            self._from_thread(setattr, self, "busy", False)
+
+    def _from_thread(self, callback: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the app has quit: nothing left to show
+            self.app.call_from_thread(callback, *args, **kwargs)
 
     def after_reply(self, turns: list[Turn]) -> None:
         self.show_turns(turns)
