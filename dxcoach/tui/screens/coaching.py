@@ -78,11 +78,11 @@ class CoachingScreen(Screen[None]):
     def on_mount(self) -> None:
         row = self.app.store.session(self.session_id)
         self.sub_title = row.company
-        self.show_turns(self.app.store.turns(self.session_id))
-        self.query_one(AnswerBox).focus()
         turns = self.app.store.turns(self.session_id)
+        self.show_turns(turns)
+        self.query_one(AnswerBox).focus()
         if not turns or turns[-1].role == "owner":  # a new session, or a turn left unanswered by a quit
-            self.respond()
+            self.start_reply()
 
     # ---- display ------------------------------------------------------------------------------
     def show_turns(self, turns: list[Turn]) -> None:
@@ -106,10 +106,13 @@ class CoachingScreen(Screen[None]):
         self.query_one("#status", Static).update(message if busy else "")
 
     # ---- the coach, in a worker -----------------------------------------------------------------
+    def start_reply(self, command: str = "", target: str | None = None) -> None:
+        self.busy = True  # at once, so that a second Enter cannot slip in before the worker starts
+        self.respond(command, target)
+
     @work(thread=True, exclusive=True, group="coach", exit_on_error=False)
     def respond(self, command: str = "", target: str | None = None) -> None:
         worker = get_current_worker()
-        self._from_thread(setattr, self, "busy", True)
         try:
             while not self.app.coach_ready.wait(0.1):  # the model is still loading
                 if worker.is_cancelled:  # the owner quit meanwhile: the answer is already stored
@@ -145,13 +148,13 @@ class CoachingScreen(Screen[None]):
             return
         self.query_one(AnswerBox).clear()
         self.show_turns([turn])
-        self.respond()
+        self.start_reply()
 
     def _command(self, command: str) -> None:
         if self.busy:
             self.notify(self.t["busy"], severity="warning")
             return
-        self.respond(command)
+        self.start_reply(command)
 
     def action_next_stage(self) -> None:
         self._command("next")
