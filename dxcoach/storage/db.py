@@ -145,10 +145,12 @@ class Store:
         return session_id
 
     def session(self, session_id: str) -> SessionRow:
+        if not session_id.strip():
+            raise UserError("セッションIDを指定してください")
         rows = self._read("SELECT * FROM sessions WHERE id = ?", (session_id,))
         row = rows[0] if rows else None
         if row is None:
-            matches = self._read("SELECT * FROM sessions WHERE id LIKE ?", (session_id + "%",))
+            matches = self._read("SELECT * FROM sessions WHERE substr(id, 1, ?) = ?", (len(session_id), session_id))
             if len(matches) != 1:
                 raise UserError(f"セッションが見つかりません: {session_id}")
             row = matches[0]

@@ -130,3 +130,13 @@ def test_english_sessions_speak_english(tmp_path: Path) -> None:
     opening = coach.store.turns(sid)[0]
     assert "1/4" in opening.text and "[source 1]" in opening.text
     assert "ゑびや" in opening.data["citations"][0]["title"]
+
+
+def test_sessions_are_found_by_a_unique_prefix_only(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    first = store.create_session({"company": "A"}, "ja")
+    assert store.session(first[:5]).id == first
+    with pytest.raises(UserError):
+        store.session("%")  # not a wildcard
+    with pytest.raises(UserError):
+        store.session("")  # no id at all
