@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
 
 from dxcoach.config import Settings, ensure_home
 from dxcoach.errors import UserError
+
+if TYPE_CHECKING:
+    from dxcoach.tui.app import DxCoachApp
 
 
 def run_home(settings: Settings, args: argparse.Namespace) -> int:
     ensure_home(settings)
     from dxcoach.tui.app import DxCoachApp
 
-    DxCoachApp(settings).run()
+    return _run(DxCoachApp(settings))
+
+
+def _run(app: DxCoachApp) -> int:
+    app.run()
+    if app.loader is not None and app.loader.is_alive():
+        # Quit while the model was still loading. Letting the interpreter finalise under a thread that is
+        # inside torch can crash (exit 139), so leave at once: every answer is already committed to SQLite,
+        # and an index or model build cut short is detected and redone on the next start.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
@@ -27,5 +44,4 @@ def run_new(settings: Settings, args: argparse.Namespace) -> int:
     from dxcoach.tui.app import DxCoachApp
 
     profile = {"company": args.company, "industry": args.industry, "employees": args.employees, "region": args.region}
-    DxCoachApp(settings, new_profile=profile).run()
-    return 0
+    return _run(DxCoachApp(settings, new_profile=profile))

@@ -44,6 +44,7 @@ class DxCoachApp(App[None]):
         self.coach: Coach | None = None
         self.coach_ready = threading.Event()
         self.load_error = ""
+        self.loader: threading.Thread | None = None
         self._factory = coach_factory or (lambda: open_coach(settings, self.store))
         self._new_profile = new_profile
         localise_bindings(self, self.lang, [("ctrl+q", "quit", "quit", True)])
@@ -62,7 +63,8 @@ class DxCoachApp(App[None]):
         A daemon thread rather than a worker: loading cannot be interrupted, and quitting during
         those seconds must not wait for it.
         """
-        threading.Thread(target=self._load, name="dxcoach-load", daemon=True).start()
+        self.loader = threading.Thread(target=self._load, name="dxcoach-load", daemon=True)
+        self.loader.start()
 
     def _load(self) -> None:
         try:
