@@ -1,5 +1,6 @@
 """The guided coach: stores each owner turn first, then assesses it, decides the next step with the
-state machine, grounds its reply in retrieved passages and stores the reply.
+state machine, grounds its reply in retrieved passages and stores the reply — one pass per reply:
+the turns are read once, pending answers assessed (an explicit step), the state replayed once.
 
 A session's state is never stored on its own: it is replayed from the stored turns, so a session
 resumes exactly where it stopped, even after a kill between the owner's turn and the reply.
@@ -11,25 +12,53 @@ from dataclasses import dataclass
 from typing import Any
 
 from dxcoach import texts
-from dxcoach.coaching import machine
+from dxcoach.coaching import machine, obstacles
 from dxcoach.coaching.assess import Assessor
-from dxcoach.coaching.grounding import Citation, Grounder
+from dxcoach.coaching.grounding import Citation, Grounder, History
 from dxcoach.coaching.machine import STAGES, SUMMARY, Action, Answered, Back, Event, Next, Skip, State
+from dxcoach.coaching.phrasing import Voice, variant
 from dxcoach.coaching.rubric import Rubric, Stage
 from dxcoach.coaching.summary import build_summary
 from dxcoach.errors import UserError
 from dxcoach.retrieval.normalize import normalize_text
 from dxcoach.storage.db import Store, Turn
 
-QUOTE_CHARS = 40
 MAX_ANSWER_CHARS = 4000
 
 
-@dataclass
+@dataclass(frozen=True)
 class Replay:
     state: State
     action: Action
     pending: bool  # the last stored turn is the owner's: the coach has not answered it yet
+    before: State  # the state before that turn (to tell whether it left a stage)
+
+
+def fold(turns: list[Turn], elements: dict[str, tuple[str, ...]], max_probes: int) -> Replay:
+    """The session's state from its stored turns, in one pass. Pure: an answer not yet assessed
+    counts for nothing (``Coach.assess_pending`` assesses it first)."""
+    state, action = machine.start(elements, max_probes)
+    before, pending = state, False
+    for turn in turns:
+        if turn.role != "owner":
+            pending = False
+            continue
+        before, pending = state, True
+        state, action = machine.transition(state, _event(state, turn))
+    return Replay(state, action, pending, before)
+
+
+def _event(state: State, turn: Turn) -> Event:
+    if turn.kind == "answer":
+        covered = frozenset(turn.data.get("covered", ()))
+        return Answered(turn.text, covered, stage=turn.stage if turn.stage != state.phase else None)
+    if turn.kind == "skip":
+        return Skip()
+    if turn.kind == "next":
+        return Next()
+    if turn.kind == "back":
+        return Back(turn.data.get("target") or None)
+    raise ValueError(f"unknown owner turn kind: {turn.kind}")
 
 
 def stage_reached(store: Store, session_id: str) -> str:
@@ -65,11 +94,6 @@ def record_answer(store: Store, session_id: str, text: str, stage: str | None = 
     return store.add_turn(session_id, target, "owner", "answer", text)
 
 
-def _quote(text: str) -> str:
-    text = text.strip().rstrip("。.")
-    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
-
-
 class Coach:
     def __init__(
         self, store: Store, rubric: Rubric, assessor: Assessor, grounder: Grounder, max_probes: int = 2
@@ -81,44 +105,36 @@ class Coach:
         self.max_probes = max_probes
         self.t: dict[str, Any] = texts.load(rubric.lang, "coach")
 
+    def labels(self, stage: Stage, ids: list[str]) -> str:
+        return str(self.t["list_sep"]).join(stage.element(e).label for e in ids)
+
     # ---- sessions ---------------------------------------------------------------------------
     def new_session(self, profile: dict[str, Any]) -> str:
         session_id = create_session(self.store, profile, self.rubric.lang)
         self.respond(session_id)
         return session_id
 
-    def replay(self, session_id: str, limit: int | None = None) -> Replay:
-        """Rebuild the state from the stored turns (the first ``limit`` of them, or all)."""
-        state, action = machine.start(self.rubric.element_order(), self.max_probes)
-        pending = False
-        for turn in self.store.turns(session_id)[:limit]:
-            if turn.role != "owner":
-                pending = False
-                continue
-            state, action = machine.transition(state, self._event(session_id, state, turn))
-            pending = True
-        return Replay(state, action, pending)
+    def replay(self, session_id: str) -> Replay:
+        """Where the session stands, from its stored turns (reads only)."""
+        return fold(self.store.turns(session_id), self.rubric.element_order(), self.max_probes)
 
-    def _event(self, session_id: str, state: State, turn: Turn) -> Event:
-        if turn.kind == "answer":
-            if "covered" not in turn.data:  # stored, but the process died before assessing it
-                turn = self._assess_and_save(session_id, turn)
-            return Answered(
-                turn.text, frozenset(turn.data["covered"]), stage=turn.stage if turn.stage != state.phase else None
-            )
-        if turn.kind == "skip":
-            return Skip()
-        if turn.kind == "next":
-            return Next()
-        if turn.kind == "back":
-            return Back(turn.data.get("target") or None)
-        raise ValueError(f"unknown owner turn kind: {turn.kind}")
-
-    def _assess_and_save(self, session_id: str, turn: Turn) -> Turn:
-        result = self.assessor.assess(turn.stage, turn.text)
-        data = {**turn.data, "covered": sorted(result.covered), "evidence": result.evidence, "scores": result.scores}
-        self.store.update_turn_data(session_id, turn.seq, data)
-        return Turn(turn.seq, turn.stage, turn.role, turn.kind, turn.text, data)
+    def assess_pending(self, session_id: str, turns: list[Turn]) -> list[Turn]:
+        """Assess the owner's answers stored without an assessment (the last one, or one left by a
+        crash) and save the result with the turn. Returns the turns as they now stand."""
+        out = []
+        for turn in turns:
+            if turn.role == "owner" and turn.kind == "answer" and "covered" not in turn.data:
+                result = self.assessor.assess(turn.stage, turn.text)
+                data = {
+                    **turn.data,
+                    "covered": sorted(result.covered),
+                    "evidence": result.evidence,
+                    "scores": result.scores,
+                }
+                self.store.update_turn_data(session_id, turn.seq, data)
+                turn = Turn(turn.seq, turn.stage, turn.role, turn.kind, turn.text, data)
+            out.append(turn)
+        return out
 
     # ---- owner actions ----------------------------------------------------------------------
     def answer(self, session_id: str, text: str, stage: str | None = None) -> list[Turn]:
@@ -127,7 +143,10 @@ class Coach:
 
     def command(self, session_id: str, kind: str, target: str | None = None) -> list[Turn]:
         """skip / next / back [stage]."""
-        state = self.replay(session_id).state
+        if kind not in ("skip", "next", "back"):
+            raise UserError(f"不明な操作です: {kind}")
+        turns = self.store.turns(session_id)
+        state = fold(turns, self.rubric.element_order(), self.max_probes).state
         if kind == "back":
             order = (*STAGES, SUMMARY)
             goal = target or order[max(order.index(state.phase) - 1, 0)]
@@ -136,136 +155,128 @@ class Coach:
             target = goal
         if kind == "skip" and state.awaiting is None:
             return []
-        if kind not in ("skip", "next", "back"):
-            raise UserError(f"不明な操作です: {kind}")
-        self.store.add_turn(session_id, state.phase, "owner", kind, "", {"target": target} if target else {})
-        return self.respond(session_id)
+        turn = self.store.add_turn(session_id, state.phase, "owner", kind, "", {"target": target} if target else {})
+        return self._respond(session_id, [*turns, turn])
 
     def respond(self, session_id: str) -> list[Turn]:
         """Say what is due: the opening of a new session, or the reply to the owner's last turn.
 
         Also what resuming a session calls: it answers a turn stored before a crash or a quit.
         """
-        turns = self.store.turns(session_id)
-        profile = self.store.session(session_id).profile
-        if not turns:
-            _, action = machine.start(self.rubric.element_order(), self.max_probes)
-            return self._reply(session_id, profile, action, previous=None, last_answer=None)
-        if turns[-1].role != "owner":
+        return self._respond(session_id, self.store.turns(session_id))
+
+    def _respond(self, session_id: str, turns: list[Turn]) -> list[Turn]:
+        """One pass: assess what is pending, replay once, ground and word the reply, store it."""
+        if turns and turns[-1].role != "owner":
             return []
-        before = self.replay(session_id, limit=len(turns) - 1).state
-        now = self.replay(session_id)  # assesses the last answer if it was not yet
-        last = self.store.turns(session_id)[-1]
-        return self._reply(session_id, profile, now.action, previous=before, last_answer=last, state=now.state)
+        turns = self.assess_pending(session_id, turns)
+        replay = fold(turns, self.rubric.element_order(), self.max_probes)
+        profile = self.store.session(session_id).profile
+        return _Reply(self, session_id, profile, turns, replay).turns()
 
-    # ---- what the coach says ----------------------------------------------------------------
-    def _labels(self, stage: Stage, ids: list[str] | tuple[str, ...]) -> str:
-        return str(self.t["list_sep"]).join(stage.element(e).label for e in ids)
 
-    def _references(self, citations: list[Citation]) -> list[str]:
-        return [self.t["reference"].format(title=c.title, reason=c.reason, n=n) for n, c in enumerate(citations, 1)]
+class _Reply:
+    """Everything the coach says in reply to one owner turn (one or two turns: close, then open)."""
 
-    def _ack(self, stage: Stage, last: Turn | None) -> str:
-        if last is None or last.kind != "answer":
-            return ""
-        evidence: dict[str, str] = last.data.get("evidence", {})
-        covered = [e.id for e in stage.elements if e.id in evidence]
-        if not covered:
-            return str(self.t["ack_plain"])
-        return str(
-            self.t["ack_covered"].format(quote=_quote(evidence[covered[0]]), labels=self._labels(stage, covered))
-        )
+    def __init__(self, coach: Coach, session_id: str, profile: dict[str, Any], turns: list[Turn], replay: Replay):
+        self.coach, self.session_id, self.profile, self.turns_so_far = coach, session_id, profile, turns
+        self.replay = replay
+        self.t = coach.t
+        self.voice = Voice(coach.t)
+        last = turns[-1] if turns and replay.pending else None
+        self.answer = last if last is not None and last.kind == "answer" else None
+        self.history = History.of(turns)
+        said = [t for t in turns if t.role == "coach"]
+        self.acks = sum(1 for t in said if t.kind in ("probe", "close"))
+        self.probes = sum(1 for t in said if t.kind == "probe")
+        self.obstacles = obstacles.find(self.answer.text) if self.answer else []
 
-    def _save(
-        self,
-        session_id: str,
-        stage: str,
-        kind: str,
-        text: str,
-        citations: list[Citation],
-        extra: dict[str, Any] | None = None,
-    ) -> Turn:
-        data = {"citations": [c.as_json() for c in citations], **(extra or {})}
-        return self.store.add_turn(session_id, stage, "coach", kind, text.strip(), data)
-
-    def _close(self, session_id: str, stage_id: str, state: State, last: Turn | None) -> Turn:
-        stage = self.rubric.stage(stage_id)
-        covered = [e.id for e in stage.elements if e.id in state.stage(stage_id).covered]
-        missing = [e.id for e in stage.elements if e.id not in covered]
-        if covered and not missing:
-            body = self.t["close_complete"].format(short=stage.short, labels=self._labels(stage, covered))
-        elif covered:
-            body = self.t["close_partial"].format(
-                short=stage.short, covered=self._labels(stage, covered), missing=self._labels(stage, missing)
-            )
-        else:
-            body = self.t["close_empty"].format(short=stage.short)
-        ack = self._ack(stage, last)
-        return self._save(session_id, stage_id, "close", f"{ack}\n{body}" if ack else body, [])
-
-    def _reply(
-        self,
-        session_id: str,
-        profile: dict[str, Any],
-        action: Action,
-        *,
-        previous: State | None,
-        last_answer: Turn | None,
-        state: State | None = None,
-    ) -> list[Turn]:
+    def turns(self) -> list[Turn]:
+        action, state, before = self.replay.action, self.replay.state, self.replay.before
         out: list[Turn] = []
-        answered_here = last_answer is not None and last_answer.kind == "answer"
         if action.kind == "noop":
-            if (
-                answered_here
-                and last_answer is not None
-                and previous is not None
-                and last_answer.stage != previous.phase
-            ):
-                short = self.rubric.stage(last_answer.stage).short
-                out.append(
-                    self._save(
-                        session_id, last_answer.stage, "supplement", self.t["supplement"].format(short=short), []
-                    )
-                )
+            if self.answer is not None and self.answer.stage != before.phase:
+                short = self.coach.rubric.stage(self.answer.stage).short
+                out.append(self._save(self.answer.stage, "supplement", self.t["supplement"].format(short=short), []))
             return out
         if action.kind == "probe":
-            stage = self.rubric.stage(action.stage)
-            element = stage.element(action.element)
-            answer_text = last_answer.text if answered_here and last_answer else ""
-            citations = self.grounder.for_turn(
-                stage, profile, element_id=element.id, answer=answer_text, support_text=answer_text
-            )
-            parts = [
-                self._ack(stage, last_answer),
-                f"{self.t['probe_intro']}\n{element.probe}",
-                *self._references(citations),
-            ]
-            out.append(
-                self._save(
-                    session_id, stage.id, "probe", "\n".join(p for p in parts if p), citations, {"element": element.id}
-                )
-            )
-            return out
+            return [self._probe(action)]
         # Leaving a stage (after an answer, a skip or "next"): say what was heard there first.
-        if previous is not None and previous.phase in STAGES and previous.phase != action.stage and state is not None:
-            out.append(self._close(session_id, previous.phase, state, last_answer))
+        if self.replay.pending and before.phase in STAGES and before.phase != action.stage:
+            out.append(self._close(before.phase, state))
         if action.kind == "summary":
-            assert state is not None
-            summary = build_summary(self.rubric, state, self.store.turns(session_id), self.grounder, profile)
-            out.append(self._save(session_id, SUMMARY, "summary", self.t["summary"], [], {"summary": summary}))
+            turns = [*self.turns_so_far, *out]
+            summary = build_summary(self.coach.rubric, state, turns, self.coach.grounder, self.profile)
+            out.append(self._save(SUMMARY, "summary", self.t["summary"], [], {"summary": summary}))
             return out
-        stage = self.rubric.stage(action.stage)
-        citations = self.grounder.for_turn(stage, profile)
-        revisiting = state is not None and bool(state.stage(stage.id).answers)
-        if revisiting and state is not None:
-            previous_answers = "\n".join(f"・{a}" for a in state.stage(stage.id).answers)
-            body = self.t["revisit"].format(number=stage.number, title=stage.title, previous=previous_answers)
+        out.append(self._open(action.stage, state))
+        return out
+
+    # ---- the parts of a turn ------------------------------------------------------------------
+    def _ack(self, stage: Stage) -> str:
+        if self.answer is None:
+            return ""
+        known = self.replay.before.stage(stage.id).covered  # what the stage had before this answer
+        order = sorted((e.id for e in stage.elements), key=lambda e: e in known)  # new ones first
+        text = self.voice.ack(self.answer.data.get("evidence", {}), order, self.acks)
+        return text[:1].upper() + text[1:]
+
+    def _source_lines(self, citations: list[Citation]) -> tuple[list[str], list[str]]:
+        """What the sources say: lines for the question, and lines answering an obstacle (with a lead-in)."""
+        lines = self.voice.sources(citations)
+        plain = [line for c, line in zip(citations, lines, strict=True) if not c.topic]
+        helps = [line for c, line in zip(citations, lines, strict=True) if c.topic]
+        if helps:
+            topics = {c.topic for c in citations}
+            labels = [
+                o.topic.label.get(self.coach.rubric.lang, o.topic.key) for o in self.obstacles if o.topic.key in topics
+            ]
+            helps.insert(0, self.voice.obstacle_intro(labels))
+        return plain, helps
+
+    def _probe(self, action: Action) -> Turn:
+        stage = self.coach.rubric.stage(action.stage)
+        element = stage.element(action.element)
+        answer = self.answer.text if self.answer else ""
+        citations = self.coach.grounder.for_probe(stage, element, self.profile, answer, self.history, self.obstacles)
+        intro = variant(self.t["probe_intro"], self.probes)
+        plain, helps = self._source_lines(citations)
+        parts = [self._ack(stage), f"{intro}\n{element.probe}", *plain, *helps]
+        return self._save(stage.id, "probe", "\n".join(p for p in parts if p), citations, {"element": element.id})
+
+    def _open(self, stage_id: str, state: State) -> Turn:
+        stage = self.coach.rubric.stage(stage_id)
+        citations = self.coach.grounder.for_open(stage, self.profile, self.history, self.obstacles)
+        answers = state.stage(stage.id).answers
+        if answers:  # going back to revise a stage
+            previous = "\n".join(f"・{a}" for a in answers)
+            body = self.t["revisit"].format(number=stage.number, title=stage.title, previous=previous)
         else:
             body = self.t["open"].format(
                 number=stage.number, title=stage.title, intro=stage.intro, question=stage.question
             )
-        out.append(
-            self._save(session_id, stage.id, "open", "\n".join([body, "", *self._references(citations)]), citations)
-        )
-        return out
+        plain, helps = self._source_lines(citations)  # help for an obstacle just named comes first
+        text = "\n".join([*helps, *([""] if helps else []), body, "", *plain])
+        return self._save(stage.id, "open", text, citations)
+
+    def _close(self, stage_id: str, state: State) -> Turn:
+        stage = self.coach.rubric.stage(stage_id)
+        covered = [e.id for e in stage.elements if e.id in state.stage(stage_id).covered]
+        missing = [e.id for e in stage.elements if e.id not in covered]
+        labels = self.coach.labels
+        if covered and not missing:
+            body = self.t["close_complete"].format(short=stage.short, labels=labels(stage, covered))
+        elif covered:
+            body = self.t["close_partial"].format(
+                short=stage.short, covered=labels(stage, covered), missing=labels(stage, missing)
+            )
+        else:
+            body = self.t["close_empty"].format(short=stage.short)
+        ack = self._ack(stage)
+        return self._save(stage_id, "close", f"{ack}\n{body}" if ack else body, [])
+
+    def _save(
+        self, stage: str, kind: str, text: str, citations: list[Citation], extra: dict[str, Any] | None = None
+    ) -> Turn:
+        data = {"citations": [c.as_json() for c in citations], **(extra or {})}
+        return self.coach.store.add_turn(self.session_id, stage, "coach", kind, text.strip(), data)

@@ -26,4 +26,10 @@ def open_coach(settings: Settings, store: Store | None = None) -> Coach:
     # Owners answer in Japanese whatever the interface language: assess with both rubrics' examples.
     others = tuple(load_rubric(lang) for lang in LANGUAGES if lang != settings.lang)
     assessor = Assessor(rubric, searcher.embeddings.encode_queries, also=others)
-    return Coach(store, rubric, assessor, Grounder(searcher, settings.lang), settings.max_probes)
+    return Coach(
+        store,
+        rubric,
+        assessor,
+        Grounder(searcher, settings.lang, searcher.embeddings.encode_queries),
+        settings.max_probes,
+    )

@@ -1,25 +1,43 @@
-"""Grounding: which passages stand behind a coach turn, each with a one-line reason.
+"""Grounding: which passages stand behind a coach turn, and which of their sentences the coach quotes.
 
-The owner's own industry case comes first when the corpus has one; support programmes join
-when a gap or data answer mentions money, tools, people or security.
+- A stage opens with the owner's industry case, then the passage behind the stage's question.
+- A follow-up draws on the passage that best fits the missing element and the owner's words; the
+  industry case comes back only when those words rank it among the best again.
+- An obstacle the owner names (people, money, security …) brings the passages that answer it.
+- Variety: no passage is cited in more than a third of the session's citing turns (one citation is
+  always allowed), nor in two turns in a row, and a quoted sentence is not quoted again while
+  others are left.
+
+Each citation carries the sentences chosen for this turn (``excerpt``): what the coach says, and
+the material a language model would be given.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
+import numpy as np
 import yaml
 
 from dxcoach import paths, texts
-from dxcoach.coaching.rubric import Stage
+from dxcoach.coaching.excerpts import EmbedFn, ExcerptPicker
+from dxcoach.coaching.obstacles import Obstacle
+from dxcoach.coaching.rubric import Element, Stage
 from dxcoach.retrieval.corpus import Passage
 from dxcoach.retrieval.normalize import normalize_query
 from dxcoach.retrieval.search import Filters, Hit
+from dxcoach.storage.db import Turn
 
 MAX_CITATIONS = 3
-SUPPORT_KINDS = {"people": ("support", "talent")}
+CANDIDATES = 10  # hits looked at per search
+NEWLY_RELEVANT_RANK = 3  # the industry case returns to a follow-up only from this high in the ranking
+ANSWER_CHARS = 200
+CITING_KINDS = ("open", "probe")
 
 
 class SearchLike(Protocol):
@@ -38,20 +56,69 @@ class Citation:
     kind: str
     text: str
     reason: str
+    excerpt: tuple[str, ...] = ()  # the passage's own sentences the coach quotes in this turn
+    name: str = ""  # how the coach names it in a sentence (ゑびや, IT導入補助金2023（通常枠）)
+    topic: str = ""  # the obstacle it answers, if any
 
     @classmethod
-    def of(cls, p: Passage, reason: str) -> Citation:
-        return cls(p.id, p.source, p.title, p.kind, p.text, reason)
+    def of(cls, p: Passage, reason: str, topic: str = "") -> Citation:
+        return cls(p.id, p.source, p.title, p.kind, p.text, reason, name=short_name(p), topic=topic)
 
-    def as_json(self) -> dict[str, str]:
-        return {
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "id": self.id,
             "source": self.source,
             "title": self.title,
             "kind": self.kind,
             "text": self.text,
             "reason": self.reason,
+            "excerpt": list(self.excerpt),
+            "name": self.name,
         }
+        if self.topic:
+            out["topic"] = self.topic
+        return out
+
+
+_LEGAL_FORM = re.compile(r"(株式会社|有限会社|合同会社|一般社団法人|社会福祉法人)")
+_PAREN = re.compile(r"[(（][^()（）]*[)）]")
+
+
+def short_name(p: Passage) -> str:
+    """A case by its company (ゑびや), anything else by its title without asides."""
+    company = str(p.meta.get("company", ""))
+    if p.kind == "case" and company:
+        return _PAREN.sub("", _LEGAL_FORM.sub("", company.split("/")[0])).strip() or p.title
+    head, _, tail = p.title.partition("|")
+    head, tail = _PAREN.sub("", head).strip(), _PAREN.sub("", tail).strip()
+    return f"{head}（{tail}）" if tail else head
+
+
+@dataclass(frozen=True)
+class History:
+    """What earlier coach turns of the session cited and quoted."""
+
+    turns: int = 0  # coach turns that cited something
+    counts: Counter[str] = field(default_factory=Counter)
+    last: frozenset[str] = frozenset()  # cited by the latest citing turn
+    quoted: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, turns: Iterable[Turn]) -> History:
+        n, counts, last, quoted = 0, Counter[str](), frozenset[str](), set[str]()
+        for turn in turns:
+            cites = turn.data.get("citations", []) if turn.role == "coach" and turn.kind in CITING_KINDS else []
+            if not cites:
+                continue
+            n += 1
+            counts.update({c["id"] for c in cites})
+            last = frozenset(c["id"] for c in cites)
+            quoted.update(s for c in cites for s in c.get("excerpt", []))
+        return cls(n, counts, last, frozenset(quoted))
+
+    def allows(self, passage_id: str) -> bool:
+        """At most a third of the citing turns, counting this one (a first citation is always allowed)."""
+        return self.counts[passage_id] + 1 <= max(1, (self.turns + 1) // 3)
 
 
 @dataclass(frozen=True)
@@ -79,67 +146,136 @@ def industry_of(text: str, lang: str) -> Industry | None:
     return None
 
 
-def support_topics(stage: Stage, text: str) -> list[str]:
-    """Topics (money, tools, people, security) whose cue words appear in the owner's words."""
-    lowered = normalize_query(text).lower()
-    return [topic for topic, cues in stage.support_triggers if any(c.lower() in lowered for c in cues)]
-
-
 class Grounder:
-    def __init__(self, searcher: SearchLike, lang: str) -> None:
+    def __init__(self, searcher: SearchLike, lang: str, embed: EmbedFn) -> None:
         self.searcher = searcher
         self.lang = lang
-        self.reasons: dict[str, str] = texts.load(lang, "coach")["reasons"]
-        self.topics: dict[str, str] = texts.load(lang, "coach")["topics"]
+        self.embed = embed
+        self.picker = ExcerptPicker(embed)
+        coach = texts.load(lang, "coach")
+        self.reasons: dict[str, str] = coach["reasons"]
 
     def _reason(self, key: str, **values: str) -> str:
         return self.reasons[key].format(**values)
 
-    def industry_case(self, profile: dict[str, Any], query: str) -> Citation | None:
-        """The owner's industry case that best fits the query: bundled by id, or a user's by front matter."""
-        text = str(profile.get("industry", ""))
+    # ---- candidates ---------------------------------------------------------------------------
+    def industry_cases(self, profile: dict[str, Any]) -> tuple[str, list[Passage]]:
+        """The owner's industry label and its case passages: bundled by id, or a user's by front matter."""
+        text = str(profile.get("industry", "")).strip()
         industry = industry_of(text, self.lang)
-        hits = self.searcher.search(query, k=max(len(self.searcher.passages), 1))
-        wanted = set(industry.cases) if industry else set()
-        for hit in hits:
-            p = hit.passage
-            own = p.kind == "user" and text and text in str(p.meta.get("industry", ""))
-            if p.doc_id in wanted or p.id in wanted or own:
-                label = industry.label if industry else text
-                return Citation.of(p, self._reason("industry_case", industry=label))
-        return None
+        wanted = industry.cases if industry else ()
+        by_id = {p.id: p for p in self.searcher.passages}
+        by_doc = {p.doc_id: p for p in self.searcher.passages}
+        cases = [by_id.get(c) or by_doc.get(c) for c in wanted]
+        own = [p for p in self.searcher.passages if p.kind == "user" and text and text in str(p.meta.get("industry"))]
+        return (industry.label if industry else text), [p for p in (*cases, *own) if p is not None]
 
-    def _first_new(self, query: str, chosen: list[Citation], filters: Filters | None = None) -> Passage | None:
-        taken = {c.id for c in chosen}
-        for hit in self.searcher.search(query, k=MAX_CITATIONS + len(taken) + 2, filters=filters):
-            if hit.passage.id not in taken:
-                return hit.passage
-        return None
+    def _search(self, query: str, filters: Filters | None = None) -> list[Passage]:
+        return [h.passage for h in self.searcher.search(query, k=CANDIDATES, filters=filters)]
 
-    def for_turn(
-        self, stage: Stage, profile: dict[str, Any], *, element_id: str = "", answer: str = "", support_text: str = ""
+    def _aims(self, *texts_: str) -> np.ndarray:
+        return self.embed([t for t in texts_ if t.strip()])
+
+    def _quote(self, c: Citation, aims: np.ndarray, avoid: set[str]) -> Citation:
+        excerpt = self.picker.pick(c.id, c.text, c.title, aims, frozenset(avoid))
+        avoid.update(excerpt)
+        return replace(c, excerpt=excerpt)
+
+    # ---- turns --------------------------------------------------------------------------------
+    def for_open(
+        self, stage: Stage, profile: dict[str, Any], history: History, obstacles: Sequence[Obstacle] = ()
     ) -> list[Citation]:
-        """1–3 citations: industry case, the passage behind the question, support programmes if triggered."""
-        element = stage.element(element_id) if element_id else None
-        focus = element.retrieval_query if element else stage.retrieval_query
-        query = f"{focus} {normalize_query(answer)[:200]}".strip()
+        """A stage's opening: help for an obstacle just named, the industry case, the question's passage."""
+        hits = self._search(stage.retrieval_query)
+        label, cases = self.industry_cases(profile)
+        rank = {p.id: i for i, p in enumerate(hits)}
+        case = next((p for p in sorted(cases, key=lambda p: rank.get(p.id, len(hits))) if history.allows(p.id)), None)
         chosen: list[Citation] = []
-        case = self.industry_case(profile, query)
         if case:
-            chosen.append(case)
-        passage = self._first_new(query, chosen)
-        if passage:
-            reason = (
-                self._reason("element", label=element.label) if element else self._reason("stage", title=stage.short)
-            )
-            chosen.append(Citation.of(passage, reason))
-        for topic in support_topics(stage, support_text):
-            if len(chosen) >= MAX_CITATIONS:
+            chosen.append(Citation.of(case, self._reason("industry_case", industry=label)))
+        focus = self._pick(hits, history, chosen, {p.id for p in cases})
+        if focus:
+            chosen.append(Citation.of(focus, self._reason("stage", title=stage.short)))
+        helps = self._for_obstacles(obstacles, history, chosen, room=MAX_CITATIONS - len(chosen))
+        aims = self._aims(stage.retrieval_query)
+        return self._with_excerpts([*helps, *((c, aims) for c in chosen)], history)
+
+    def for_probe(
+        self,
+        stage: Stage,
+        element: Element,
+        profile: dict[str, Any],
+        answer: str,
+        history: History,
+        obstacles: Sequence[Obstacle] = (),
+    ) -> list[Citation]:
+        """A follow-up: the passage that best fits the missing element and the owner's words."""
+        words = normalize_query(answer)[:ANSWER_CHARS]
+        hits = self._search(f"{element.retrieval_query} {words}".strip())
+        label, cases = self.industry_cases(profile)
+        focus = self._pick(hits, history, [], {p.id for p in cases})
+        chosen = [Citation.of(focus, self._reason("element", label=element.label))] if focus else []
+        helps = self._for_obstacles(obstacles, history, chosen, room=MAX_CITATIONS - len(chosen))
+        top = {p.id for p in hits[:NEWLY_RELEVANT_RANK]}
+        taken = [*chosen, *(c for c, _ in helps)]
+        case = next((p for p in cases if p.id in top and self._free(p, history, taken)), None)
+        if case and len(taken) < MAX_CITATIONS:
+            chosen.insert(0, Citation.of(case, self._reason("industry_case", industry=label)))
+        aims = self._aims(words, element.retrieval_query)
+        return self._with_excerpts([*((c, aims) for c in chosen), *helps], history)
+
+    def for_obstacles(self, obstacles: Sequence[Obstacle], history: History) -> list[Citation]:
+        """Passages answering the obstacles, with the sentences that say how (the summary uses this)."""
+        return self._with_excerpts(self._for_obstacles(obstacles, history, [], len(obstacles)), history)
+
+    def programs_for(self, obstacle: Obstacle, n: int = 2) -> list[Citation]:
+        """The summary's programmes for one obstacle: the ``n`` best, each with the sentences that
+        state its conditions (no rule against repetition: the summary is read on its own)."""
+        topic = obstacle.topic
+        hits = self._search(f"{topic.query} {normalize_query(obstacle.words)}", Filters(kinds=topic.kinds))
+        by_id = {p.id: p for p in self.searcher.passages}
+        ranked = [p for p in hits if p.id in topic.passages] + [by_id[i] for i in topic.passages if i in by_id]
+        unique = list({p.id: p for p in ranked}.values())[:n]
+        reason = self._reason("obstacle", topic=topic.label.get(self.lang, topic.key))
+        aims = self._aims(obstacle.words, topic.query)
+        return [self._quote(Citation.of(p, reason, topic=topic.key), aims, set()) for p in unique]
+
+    # ---- helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def _free(p: Passage, history: History, chosen: list[Citation]) -> bool:
+        return history.allows(p.id) and p.id not in history.last and all(c.id != p.id for c in chosen)
+
+    def _pick(self, hits: list[Passage], history: History, chosen: list[Citation], own: set[str]) -> Passage | None:
+        """The best hit that is still free; failing that, the best one not cited in this turn.
+
+        Another industry's case comes in only as the very best hit: a bakery is not sent to a
+        metal-parts maker for want of anything better (``own``: the owner's industry cases, if any).
+        """
+        hits = [p for i, p in enumerate(hits) if i == 0 or not own or p.kind != "case" or p.id in own]
+        free = next((p for p in hits if self._free(p, history, chosen)), None)
+        return free or next((p for p in hits if all(c.id != p.id for c in chosen) and history.allows(p.id)), None)
+
+    def _for_obstacles(
+        self, obstacles: Sequence[Obstacle], history: History, chosen: list[Citation], room: int
+    ) -> list[tuple[Citation, np.ndarray]]:
+        """For each obstacle (while there is room) its best free passage, and what to quote it for."""
+        by_id = {p.id: p for p in self.searcher.passages}
+        helps: list[tuple[Citation, np.ndarray]] = []
+        for obstacle in obstacles:
+            if len(helps) >= room:
                 break
-            kinds = SUPPORT_KINDS.get(topic, ("support",))
-            found = self._first_new(
-                f"{self.topics[topic]} {normalize_query(support_text)[:200]}", chosen, Filters(kinds=kinds)
-            )
+            topic = obstacle.topic
+            hits = self._search(f"{topic.query} {normalize_query(obstacle.words)}", Filters(kinds=topic.kinds))
+            ranked = [p for p in hits if p.id in topic.passages] + [by_id[i] for i in topic.passages if i in by_id]
+            taken = {c.id for c in chosen} | {c.id for c, _ in helps}
+            found = next((p for p in ranked if p.id not in taken and self._free(p, history, [])), None)
+            found = found or next((p for p in ranked if p.id not in taken and history.allows(p.id)), None)
             if found:
-                chosen.append(Citation.of(found, self._reason("support", topic=self.topics[topic])))
-        return chosen[:MAX_CITATIONS]
+                reason = self._reason("obstacle", topic=topic.label.get(self.lang, topic.key))
+                # Quote what answers the owner's words: the programme's conditions and amounts.
+                helps.append((Citation.of(found, reason, topic=topic.key), self._aims(obstacle.words, topic.query)))
+        return helps
+
+    def _with_excerpts(self, planned: list[tuple[Citation, np.ndarray]], history: History) -> list[Citation]:
+        avoid = set(history.quoted)
+        return [self._quote(c, aims, avoid) for c, aims in planned[:MAX_CITATIONS]]

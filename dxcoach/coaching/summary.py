@@ -1,15 +1,19 @@
 """The readiness summary: per stage what is covered and missing (with the owner's own words),
-next actions, support programmes as the sources state them, and the DX-Ready checklist.
+next actions in the owner's terms, the obstacles the owner named with the programmes that answer
+them (conditions quoted), and the DX-Ready checklist.
 
 Everything in it can be traced to an answer, a rubric line or a cited passage; there is no score.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from dxcoach import texts
+from dxcoach.coaching import obstacles
 from dxcoach.coaching.machine import STAGES, State
+from dxcoach.coaching.phrasing import phrase
 from dxcoach.coaching.rubric import Rubric
 from dxcoach.retrieval.normalize import normalize_query
 from dxcoach.storage.db import Turn
@@ -43,7 +47,6 @@ def build_summary(
 ) -> dict[str, Any]:
     t = texts.load(rubric.lang, "summary")
     stages: dict[str, Any] = {}
-    actions: list[dict[str, Any]] = []
     for stage in rubric.stages:
         progress = state.stage(stage.id)
         evidence = _evidence(turns, stage.id)
@@ -55,20 +58,38 @@ def build_summary(
             "statements": {e: evidence[e] for e in covered if e in evidence},
             "answers": list(progress.answers),
         }
-    # The owner's own first step comes first: it is theirs.
+    named = _obstacles(turns, grounder)
+    return {
+        "stages": stages,
+        "actions": _actions(rubric, stages, grounder, t)[:MAX_ACTIONS],
+        "obstacles": named,
+        "support_programs": _programs(named, turns),
+        "checklist": checklist(rubric, state, turns),
+    }
+
+
+def _actions(rubric: Rubric, stages: dict[str, Any], grounder: Grounder, t: dict[str, Any]) -> list[dict[str, Any]]:
+    """The owner's own first step first (with the owner's who and when, where given), then the most
+    important missing element of each stage, with a passage that shows why."""
+    actions: list[dict[str, Any]] = []
+    said = stages["data"]["statements"]
+    who = phrase(said["people"]) if "people" in said else ""
     for stage_id, element_id in (("gap", "first_action"), ("data", "first_step")):
         words = stages[stage_id]["statements"].get(element_id)
-        if words:
-            actions.append(
-                {
-                    "text": t["own_action"].format(words=words),
-                    "stage": stage_id,
-                    "element": element_id,
-                    "source": "owner",
-                    "citation": None,
-                }
-            )
-    # Then the most important missing element of each stage, with a passage that shows why.
+        if not words:
+            continue
+        answer = next((a for a in stages[stage_id]["answers"] if words in normalize_query(a)), words)
+        when = when_of(answer)
+        key = "own_action" + ("_who" if who else "") + ("_when" if when else "")
+        actions.append(
+            {
+                "text": t[key].format(what=phrase(words), who=who, when=when),
+                "stage": stage_id,
+                "element": element_id,
+                "source": "owner",
+                "citation": None,
+            }
+        )
     for stage in rubric.stages:
         if len(actions) >= MAX_ACTIONS:
             break
@@ -84,43 +105,51 @@ def build_summary(
         actions.append(
             {"text": element.action, "stage": stage.id, "element": element.id, "source": "rubric", "citation": citation}
         )
-    return {
-        "stages": stages,
-        "actions": actions[:MAX_ACTIONS],
-        "support_programs": support_programs(rubric, state, turns, grounder),
-        "checklist": checklist(rubric, state, turns),
-    }
+    return actions
 
 
-def support_programs(rubric: Rubric, state: State, turns: list[Turn], grounder: Grounder) -> list[dict[str, Any]]:
-    """Support passages already cited, plus those the gap and data answers call for, verbatim."""
-    from dxcoach.coaching.grounding import support_topics
-    from dxcoach.retrieval.search import Filters
+_WHEN = re.compile(
+    r"(?:\d+|[一二三四五六七八九十]+)(?:月|か月|ヶ月|カ月|週間|年)(?:から|まで|以内|のうち|後)?"
+    r"|再来月(?:から)?|来月(?:から)?|今月(?:から)?|今年中|年内|今年度(?:中)?|来年度(?:から)?|来年(?:から)?|今期|来期|来週(?:から)?"
+    r"|next (?:month|week|year)|this (?:month|year)|within \w+ (?:months|weeks)|by (?:the end of )?\w+",
+    re.IGNORECASE,
+)
 
+
+def when_of(text: str) -> str:
+    """The owner's own time words for a step (来月から, 4月から, 今年中), or ''."""
+    found = _WHEN.search(normalize_query(text))
+    return found.group(0) if found else ""
+
+
+def _obstacles(turns: list[Turn], grounder: Grounder) -> list[dict[str, Any]]:
+    """Each obstacle the owner named, in the owner's words, with the passages that answer it."""
+    text = "\n".join(t.text for t in turns if t.role == "owner" and t.kind == "answer")
+    named = obstacles.find(text)
+    out = []
+    for obstacle in named:
+        programs = grounder.programs_for(obstacle)
+        out.append(
+            {
+                "topic": obstacle.topic.key,
+                "label": obstacle.topic.label.get(grounder.lang, obstacle.topic.key),
+                "words": obstacle.words,
+                "programs": [c.as_json() for c in programs],
+            }
+        )
+    return out
+
+
+def _programs(named: list[dict[str, Any]], turns: list[Turn]) -> list[dict[str, Any]]:
+    """Programmes answering the owner's obstacles (with the conditions quoted), then support
+    passages cited during the session. Each carries the passage text verbatim."""
     programs: dict[str, dict[str, Any]] = {}
+    for obstacle in named:
+        for c in obstacle["programs"]:
+            programs.setdefault(c["id"], {**c, "topic": obstacle["label"]})
     for cid, c in _cited(turns).items():
-        if c["kind"] == "support":
-            programs[cid] = {**c, "topic": ""}
-    for stage_id in ("gap", "data"):
-        stage = rubric.stage(stage_id)
-        text = " ".join(state.stage(stage_id).answers)
-        for topic in support_topics(stage, text):
-            hits = grounder.searcher.search(
-                f"{grounder.topics[topic]} {normalize_query(text)[:200]}", k=2, filters=Filters(kinds=("support",))
-            )
-            for hit in hits:
-                p = hit.passage
-                programs.setdefault(
-                    p.id,
-                    {
-                        "id": p.id,
-                        "title": p.title,
-                        "source": p.source,
-                        "kind": p.kind,
-                        "text": p.text,
-                        "topic": grounder.topics[topic],
-                    },
-                )
+        if c["kind"] in ("support", "talent"):
+            programs.setdefault(cid, {**c, "topic": ""})
     return list(programs.values())
 
 

@@ -1,0 +1,98 @@
+"""What a cited passage actually says: one or two of its own sentences, chosen for this turn.
+
+A coach turn quotes the passage rather than naming it, so the sentences are taken verbatim from
+the passage body (never its title, heading or link) and chosen by their similarity to the owner's
+last answer and to what the coach is asking about. Figures, a step a case took and a programme's
+conditions are what an owner can use, so sentences carrying numbers get a small bonus. The same
+selection is the material a language model is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+EmbedFn = Callable[[Sequence[str]], np.ndarray]  # rows L2-normalised
+
+MAX_SENTENCES = 2
+MAX_CHARS = 120  # two sentences together: a turn stays short
+MAX_SENTENCE_CHARS = 110  # one longer sentence is cut (a quote's beginning, marked with …)
+FIGURE_BONUS = 0.03
+SECOND_WITHIN = 0.04  # a second sentence joins only when nearly as fitting as the first
+_MIN_CHARS = 8
+
+_SENTENCE = re.compile(r"[^。!?]+[。!?]?")
+_BULLET = re.compile(r"^\s*(?:[-*・•]|\d+[.)])\s*")
+_FIGURE = re.compile(r"\d|[万億]円|倍|%|割")
+# Lines that are layout, not content: headings, links, photo credits, notes about the slide itself.
+_SKIP = re.compile(r"^(#|写真|図中|グラフ中|【出所】|IT導入補助金事務局|ものづくり補助金事務局|https?://|参考$)")
+_LINK = re.compile(r"https?://\S+")
+
+
+def passage_sentences(text: str, title: str = "") -> list[str]:
+    """The quotable sentences of a passage body, in order."""
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = _BULLET.sub("", raw.strip())
+        if not line or _SKIP.match(line) or line == title or line.rstrip(":：") != line:
+            continue
+        if line.startswith("(") and line.endswith(")"):  # an aside in parentheses: its content still counts
+            line = line[1:-1]
+        line = _LINK.sub("", line).strip()
+        for piece in (p.strip() for p in _SENTENCE.findall(line)):
+            if len(piece) >= _MIN_CHARS and not piece.startswith(("※", "(※")):
+                out.append(piece)
+    return out
+
+
+class ExcerptPicker:
+    """Chooses sentences by embedding similarity; each passage's sentences are embedded once."""
+
+    def __init__(self, embed: EmbedFn) -> None:
+        self.embed = embed
+        self._cache: dict[str, tuple[list[str], np.ndarray]] = {}
+
+    def _sentences(self, key: str, text: str, title: str) -> tuple[list[str], np.ndarray]:
+        if key not in self._cache:
+            found = passage_sentences(text, title)
+            self._cache[key] = (found, self.embed(found) if found else np.zeros((0, 1)))
+        return self._cache[key]
+
+    def pick(
+        self,
+        key: str,
+        text: str,
+        title: str,
+        aims: np.ndarray,
+        avoid: frozenset[str] = frozenset(),
+    ) -> tuple[str, ...]:
+        """One or two sentences of ``text`` closest to the ``aims`` (rows: the answer, the question's focus).
+
+        Sentences already quoted in this session (``avoid``) are used only when nothing else is left.
+        """
+        found, vectors = self._sentences(key, text, title)
+        if not found:
+            return ()
+        score = (vectors @ aims.T).mean(axis=1)
+        score = score + np.array([FIGURE_BONUS if _FIGURE.search(s) else 0.0 for s in found])
+        fresh = [i for i in range(len(found)) if found[i] not in avoid] or list(range(len(found)))
+        order = sorted(fresh, key=lambda i: -score[i])
+        chosen = [order[0]]
+        for i in order[1:MAX_SENTENCES]:
+            fits = score[i] >= score[order[0]] - SECOND_WITHIN
+            if fits and len(found[i]) + len(found[order[0]]) <= MAX_CHARS:
+                chosen.append(i)
+        return tuple(found[i] for i in sorted(chosen))
+
+
+def render_quote(sentences: Sequence[str], limit: int = MAX_CHARS) -> str:
+    """Sentences joined for a 「…」 quote: a bullet item has no 。, so a slash separates it."""
+    parts: list[str] = []
+    for s in sentences:
+        if parts and not parts[-1].endswith(("。", "!", "?")):
+            parts.append("／")
+        parts.append(s if len(s) <= MAX_SENTENCE_CHARS else s[: MAX_SENTENCE_CHARS - 1] + "…")
+    quote = "".join(parts).rstrip("。")
+    return quote if len(quote) <= limit + MAX_SENTENCE_CHARS else quote[: limit - 1] + "…"

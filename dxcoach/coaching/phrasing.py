@@ -1,0 +1,84 @@
+"""How the guided coach words a turn: it reflects the owner's own words for what the answer showed,
+quotes what its sources say, and varies its formulas so that no two turns in a row open alike.
+
+All wording comes from ``prompts/<lang>/coach.yaml``; this module only chooses and fills it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from dxcoach.coaching.excerpts import render_quote
+from dxcoach.coaching.grounding import Citation
+
+PHRASE_CHARS = 40
+
+_END_PUNCT = re.compile(r"[。．.!?！？、,\s]+$")
+_FILLER = re.compile(
+    r"^(?:まあ|うーん|ええと|えー|あの|そうですね|正直|でも|それと|あと|それに|そして|だから|well|so|um)[、,\s]*", re.I
+)
+_POLITE_END = re.compile(
+    r"(?:と思っています|と思ってます|と思います|と考えています|んですよ|んです|のです|ですかね|ですね|ですよ|です|でしょうか)$"
+)
+_DANGLING = re.compile(r"(ます|ません|です|でした|ない|た)(?:し|けど|けれど|けれども|が|ので)$")
+_KOTO = re.compile(r"(?<=.{6})(?:という|の)?こと$")
+_PARTICLE = re.compile(r"(?<=.{4})(?:には|では|とは|は|が|を|に|へ)$")
+
+
+def phrase(words: str) -> str:
+    """The owner's clause as a short phrase to quote back: fillers, polite endings and a dangling
+    particle go (「…食べてもらうことです。」 → 「…食べてもらう」); the words themselves stay."""
+    text = _END_PUNCT.sub("", words.strip())
+    text = _FILLER.sub("", text)
+    if len(text) > PHRASE_CHARS:
+        cut = text.rfind("、", 0, PHRASE_CHARS)
+        text = text[:cut] if cut >= 12 else text[: PHRASE_CHARS - 1] + "…"
+    text = _POLITE_END.sub("", _DANGLING.sub(r"\1", text))
+    text = _KOTO.sub("", text)
+    return _PARTICLE.sub("", _END_PUNCT.sub("", text))
+
+
+def variant(options: Sequence[str] | str, index: int) -> str:
+    """The ``index``-th wording, cycling: consecutive turns never share one when there are several."""
+    if isinstance(options, str):
+        return options
+    return options[index % len(options)]
+
+
+class Voice:
+    def __init__(self, t: dict[str, Any]) -> None:
+        self.t = t
+
+    def ack(self, evidence: dict[str, str], order: Sequence[str], index: int) -> str:
+        """Thanks that reflect what the answer showed, in the owner's words, for up to two elements
+        (``order``: the elements to prefer first, e.g. those this answer added). Words already
+        reflected for one element are not repeated for another."""
+        items: list[str] = []
+        used: list[str] = []
+        for element in (e for e in order if e in evidence):
+            words = phrase(evidence[element])
+            if not words or any(words in u or u in words for u in used):
+                continue
+            used.append(words)
+            items.append(self.t["reflect_item"].format(phrase=words, noun=self.t["nouns"][element]))
+            if len(items) == 2:
+                break
+        if not items:
+            return variant(self.t["ack_plain"], index)
+        return variant(self.t["acks"], index).format(reflection=self.t["reflect_sep"].join(items))
+
+    def sources(self, citations: Sequence[Citation]) -> list[str]:
+        """One line per citation: what the passage says, in its own sentences, with its number."""
+        lines = []
+        for n, c in enumerate(citations, 1):
+            if not c.excerpt:
+                lines.append(self.t["excerpt_missing"].format(name=c.name or c.title, n=n))
+                continue
+            template = self.t["excerpt"]["case" if c.kind == "case" else "other"]
+            lines.append(template.format(name=c.name or c.title, quote=render_quote(c.excerpt), n=n))
+        return lines
+
+    def obstacle_intro(self, labels: Sequence[str]) -> str:
+        return str(self.t["obstacle_intro"]).format(topics=self.t["list_sep"].join(labels))
