@@ -67,16 +67,22 @@ class ExcerptPicker:
         title: str,
         aims: np.ndarray,
         avoid: frozenset[str] = frozenset(),
+        lead: bool = False,
     ) -> tuple[str, ...]:
         """One or two sentences of ``text`` closest to the ``aims`` (rows: the answer, the question's focus).
 
-        Sentences already quoted in this session (``avoid``) are used only when nothing else is left.
+        ``lead``: a programme is quoted by its first sentence (what it supports) and the condition or
+        amount that fits best. Sentences already quoted in this session (``avoid``) are used only
+        when nothing else is left.
         """
         found, vectors = self._sentences(key, text, title)
         if not found:
             return ()
         score = (vectors @ aims.T).mean(axis=1)
         score = score + np.array([FIGURE_BONUS if _FIGURE.search(s) else 0.0 for s in found])
+        if lead and len(found) > 1:
+            best = max(range(1, len(found)), key=lambda i: score[i])
+            return (found[0], found[best])
         fresh = [i for i in range(len(found)) if found[i] not in avoid] or list(range(len(found)))
         order = sorted(fresh, key=lambda i: -score[i])
         chosen = [order[0]]

@@ -177,7 +177,8 @@ class Grounder:
         return self.embed([t for t in texts_ if t.strip()])
 
     def _quote(self, c: Citation, aims: np.ndarray, avoid: set[str]) -> Citation:
-        excerpt = self.picker.pick(c.id, c.text, c.title, aims, frozenset(avoid))
+        lead = bool(c.topic) and c.kind in ("support", "talent")  # a programme: what it supports, then a condition
+        excerpt = self.picker.pick(c.id, c.text, c.title, aims, frozenset(avoid), lead=lead)
         avoid.update(excerpt)
         return replace(c, excerpt=excerpt)
 

@@ -110,6 +110,7 @@ def _actions(rubric: Rubric, stages: dict[str, Any], grounder: Grounder, t: dict
 
 _WHEN = re.compile(
     r"(?:\d+|[一二三四五六七八九十]+)(?:月|か月|ヶ月|カ月|週間|年)(?:から|まで|以内|のうち|後)?"
+    r"|(?:今年|来年)?の?(?:春|夏|秋|冬)(?:から|まで|ごろ)|(?:今年|来年)の(?:春|夏|秋|冬)"
     r"|再来月(?:から)?|来月(?:から)?|今月(?:から)?|今年中|年内|今年度(?:中)?|来年度(?:から)?|来年(?:から)?|今期|来期|来週(?:から)?"
     r"|next (?:month|week|year)|this (?:month|year)|within \w+ (?:months|weeks)|by (?:the end of )?\w+",
     re.IGNORECASE,

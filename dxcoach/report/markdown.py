@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from dxcoach import texts
+from dxcoach.coaching.excerpts import render_quote
 from dxcoach.coaching.rubric import Rubric
 
 
@@ -92,13 +93,24 @@ def render_markdown(rubric: Rubric, transcript: dict[str, Any], today: date | No
         ref = f" [{sources.ref(action['citation'])}]" if action.get("citation") else ""
         own = f"（{t['from_owner']}）" if action.get("source") == "owner" else ""
         out.append(f"{n}. {action['text']}{own}{ref}")
+    named = summary.get("obstacles", [])
+    if named:  # the owner's own words first, then what the sources offer for them
+        out += ["", f"## {t['obstacles']}", ""]
+        for obstacle in named:
+            refs = "".join(f" [{sources.ref(p)}]" for p in obstacle["programs"])
+            out.append(f"- **{obstacle['label']}** — 「{obstacle['words']}」{refs}")
     out += ["", f"## {t['support']}", ""]
     programs = summary.get("support_programs", [])
     if not programs:
         out.append(t["support_none"])
     for program in programs:
         n = sources.ref(program)
-        out += [f"### {program['title']} [{n}]", "", *_quote_block(program["text"]), ""]
+        out += [f"### {program['title']} [{n}]", ""]
+        if program.get("topic"):
+            out += [t["for_obstacle"].format(topic=program["topic"]), ""]
+        if program.get("excerpt"):
+            out += [t["key_points"].format(quote=render_quote(program["excerpt"])), ""]
+        out += [*_quote_block(program["text"]), ""]
     out += ["", f"## {t['checklist']}", ""]
     for item in summary.get("checklist", []):
         mark = "x" if item["met"] else " "

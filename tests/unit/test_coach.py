@@ -14,7 +14,7 @@ from dxcoach.coaching.script import Script
 from dxcoach.coaching.transcript import run_script, transcript
 from dxcoach.errors import UserError
 from dxcoach.storage.db import Store
-from tests.fakes import LexicalSearcher, ScriptedAssessor
+from tests.fakes import LexicalSearcher, ScriptedAssessor, fake_embed
 
 PROFILE = {"company": "有限会社みなと食堂", "industry": "飲食業", "employees": 12, "region": "三重県"}
 SEARCHER = LexicalSearcher()
@@ -22,7 +22,7 @@ SEARCHER = LexicalSearcher()
 
 def make_coach(tmp_path: Path, covered: dict[str, set[str]] | None = None, lang: str = "ja") -> Coach:
     store = Store(tmp_path / "sessions.sqlite3")
-    return Coach(store, load_rubric(lang), ScriptedAssessor(covered), Grounder(SEARCHER, lang))  # type: ignore[arg-type]
+    return Coach(store, load_rubric(lang), ScriptedAssessor(covered), Grounder(SEARCHER, lang, fake_embed))  # type: ignore[arg-type]
 
 
 def coach_turns(coach: Coach, sid: str) -> list[Any]:
@@ -38,7 +38,7 @@ def test_new_session_opens_purpose_with_citations(tmp_path: Path) -> None:
     cites = opening.data["citations"]
     assert 1 <= len(cites) <= 3
     assert "ゑびや" in cites[0]["title"]  # the owner's industry case comes first
-    assert "[出典1]" in opening.text
+    assert "[1]" in opening.text
 
 
 def test_probe_asks_the_missing_element_and_cites(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_probe_asks_the_missing_element_and_cites(tmp_path: Path) -> None:
     assert reply.kind == "probe" and reply.data["element"] == "principles"
     assert "大切にしている考え方" in reply.text
     assert "ありがとうございます。「家族連れに安心なパンを届けます」" in reply.text
-    assert reply.data["citations"] and "[出典1]" in reply.text
+    assert reply.data["citations"] and "[1]" in reply.text
     owner = [t for t in coach.store.turns(sid) if t.role == "owner"]
     assert owner[0].data["covered"] == ["customers", "value"]
 
@@ -128,7 +128,7 @@ def test_english_sessions_speak_english(tmp_path: Path) -> None:
     coach = make_coach(tmp_path, lang="en")
     sid = coach.new_session({"company": "Minato", "industry": "restaurant"})
     opening = coach.store.turns(sid)[0]
-    assert "1/4" in opening.text and "[source 1]" in opening.text
+    assert "1/4" in opening.text and "[1]" in opening.text
     assert "ゑびや" in opening.data["citations"][0]["title"]
 
 

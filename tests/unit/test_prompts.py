@@ -17,8 +17,9 @@ from tests.conftest import ROOT
 PLACEHOLDERS = {
     "open": {"number", "title", "intro", "question"},
     "revisit": {"number", "title", "previous"},
-    "ack_covered": {"quote", "labels"},
-    "reference": {"title", "reason", "n"},
+    "reflect_item": {"phrase", "noun"},
+    "excerpt_missing": {"name", "n"},
+    "obstacle_intro": {"topics"},
     "close_complete": {"short", "labels"},
     "close_partial": {"short", "covered", "missing"},
     "close_empty": {"short"},
@@ -36,7 +37,30 @@ def test_coach_templates_use_known_placeholders(lang: str) -> None:
     for key, allowed in PLACEHOLDERS.items():
         assert fields(coach[key]) <= allowed, (lang, key)
     assert fields(coach["reasons"]["industry_case"]) == {"industry"}
-    assert set(coach["topics"]) == {"money", "tools", "people", "security"}
+    assert fields(coach["reasons"]["obstacle"]) == {"topic"}
+    # Varied wording: several acknowledgements and probe lead-ins, each reflecting the owner's words.
+    assert len(coach["acks"]) >= 3 and all(fields(a) == {"reflection"} for a in coach["acks"])
+    assert len(set(coach["acks"])) == len(coach["acks"])
+    assert len(coach["ack_plain"]) >= 2 and all(not fields(a) for a in coach["ack_plain"])
+    assert len(coach["probe_intro"]) >= 2
+    for kind in ("case", "other"):  # a source is quoted with its number, never named by its title alone
+        assert fields(coach["excerpt"][kind]) == {"name", "quote", "n"}
+    elements = {e.id for s in load_rubric(lang).stages for e in s.elements}
+    assert set(coach["nouns"]) == elements
+
+
+def test_obstacles_name_real_passages_for_every_topic_the_issue_lists() -> None:
+    from dxcoach.coaching.obstacles import topics
+
+    ids = {d.id for d in load_documents(ROOT / "corpus", "corpus", "guidance")}
+    found = {t.key: t for t in topics()}
+    assert set(found) == {"people", "money", "security", "equipment", "partners", "time"}
+    for topic in found.values():
+        assert topic.passages and set(topic.passages) <= ids, topic.key
+        assert {"ja", "en"} <= set(topic.label)
+    assert found["security"].passages[0] == "support-it-hojo-security"
+    assert any(p.startswith("talent-") for p in found["people"].passages)
+    assert {"support-dx-tax", "support-dx-jfc-loan", "support-dx-credit-guarantee"} <= set(found["money"].passages)
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

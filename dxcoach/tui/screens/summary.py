@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
 from dxcoach import paths
+from dxcoach.coaching.excerpts import render_quote
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.coaching.transcript import latest_summary, transcript
 from dxcoach.report.markdown import render_markdown
@@ -81,7 +82,11 @@ class SummaryScreen(Screen[None]):
         out.append(f"\n### {t['actions']}")
         out += [f"{n}. {a['text']}" for n, a in enumerate(summary.get("actions", []), start=1)]
         out.append(f"\n### {t['support']}")
-        out += [f"- {p['title']}" for p in summary.get("support_programs", [])] or ["- —"]
+        for p in summary.get("support_programs", []):  # with the conditions as the source states them
+            quote = f"：「{render_quote(p['excerpt'])}」" if p.get("excerpt") else ""
+            out.append(f"- {p['title']}{quote}")
+        if not summary.get("support_programs"):
+            out.append("- —")
         out.append(f"\n### {t['checklist']}")
         for item in summary.get("checklist", []):
             mark = "✓" if item["met"] else "・"
