@@ -54,10 +54,21 @@ class ExcerptPicker:
         self.embed = embed
         self._cache: dict[str, tuple[list[str], np.ndarray]] = {}
 
+    def prepare(self, passages: Sequence[tuple[str, str, str]], aims: Sequence[str]) -> np.ndarray:
+        """One embedding call per turn: the sentences of passages (key, text, title) not seen before,
+        and the ``aims`` texts, whose vectors are returned."""
+        new = {key: passage_sentences(text, title) for key, text, title in passages if key not in self._cache}
+        flat = [s for found in new.values() for s in found] + list(aims)
+        vectors = self.embed(flat) if flat else np.zeros((0, 1))
+        start = 0
+        for key, found in new.items():
+            self._cache[key] = (found, vectors[start : start + len(found)])
+            start += len(found)
+        return vectors[start:]
+
     def _sentences(self, key: str, text: str, title: str) -> tuple[list[str], np.ndarray]:
         if key not in self._cache:
-            found = passage_sentences(text, title)
-            self._cache[key] = (found, self.embed(found) if found else np.zeros((0, 1)))
+            self.prepare([(key, text, title)], [])
         return self._cache[key]
 
     def pick(

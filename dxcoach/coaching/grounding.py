@@ -38,6 +38,9 @@ CANDIDATES = 10  # hits looked at per search
 NEWLY_RELEVANT_RANK = 3  # the industry case returns to a follow-up only from this high in the ranking
 ANSWER_CHARS = 200
 CITING_KINDS = ("open", "probe")
+# A stage opens on why its question matters: guidance, figures and cases (programmes come with the
+# owner's own obstacles and follow-ups).
+OPENING_KINDS = ("guidance", "statistic", "case", "user")
 
 
 class SearchLike(Protocol):
@@ -173,21 +176,28 @@ class Grounder:
     def _search(self, query: str, filters: Filters | None = None) -> list[Passage]:
         return [h.passage for h in self.searcher.search(query, k=CANDIDATES, filters=filters)]
 
-    def _aims(self, *texts_: str) -> np.ndarray:
-        return self.embed([t for t in texts_ if t.strip()])
-
-    def _quote(self, c: Citation, aims: np.ndarray, avoid: set[str]) -> Citation:
-        lead = bool(c.topic) and c.kind in ("support", "talent")  # a programme: what it supports, then a condition
-        excerpt = self.picker.pick(c.id, c.text, c.title, aims, frozenset(avoid), lead=lead)
-        avoid.update(excerpt)
-        return replace(c, excerpt=excerpt)
+    def _with_excerpts(self, planned: list[tuple[Citation, tuple[str, ...]]], avoid: set[str]) -> list[Citation]:
+        """Quote each planned citation: the sentences closest to its aims (the owner's words, the
+        question's focus). New passages and all aims are embedded in one call."""
+        planned = planned[:MAX_CITATIONS]
+        texts_ = list(dict.fromkeys(t for _, aims in planned for t in aims if t.strip()))
+        vectors = self.picker.prepare([(c.id, c.text, c.title) for c, _ in planned], texts_)
+        row = {t: vectors[i] for i, t in enumerate(texts_)}
+        out = []
+        for c, aims in planned:
+            lead = bool(c.topic) and c.kind in ("support", "talent")  # a programme: what it supports, then a condition
+            rows = np.stack([row[t] for t in aims if t in row]) if any(t in row for t in aims) else vectors[:0]
+            excerpt = self.picker.pick(c.id, c.text, c.title, rows, frozenset(avoid), lead=lead) if len(rows) else ()
+            avoid.update(excerpt)
+            out.append(replace(c, excerpt=excerpt))
+        return out
 
     # ---- turns --------------------------------------------------------------------------------
     def for_open(
         self, stage: Stage, profile: dict[str, Any], history: History, obstacles: Sequence[Obstacle] = ()
     ) -> list[Citation]:
         """A stage's opening: help for an obstacle just named, the industry case, the question's passage."""
-        hits = self._search(stage.retrieval_query)
+        hits = self._search(stage.retrieval_query, Filters(kinds=OPENING_KINDS))
         label, cases = self.industry_cases(profile)
         rank = {p.id: i for i, p in enumerate(hits)}
         case = next((p for p in sorted(cases, key=lambda p: rank.get(p.id, len(hits))) if history.allows(p.id)), None)
@@ -198,8 +208,8 @@ class Grounder:
         if focus:
             chosen.append(Citation.of(focus, self._reason("stage", title=stage.short)))
         helps = self._for_obstacles(obstacles, history, chosen, room=MAX_CITATIONS - len(chosen))
-        aims = self._aims(stage.retrieval_query)
-        return self._with_excerpts([*helps, *((c, aims) for c in chosen)], history)
+        aims = (stage.retrieval_query,)
+        return self._with_excerpts([*helps, *((c, aims) for c in chosen)], set(history.quoted))
 
     def for_probe(
         self,
@@ -222,12 +232,12 @@ class Grounder:
         case = next((p for p in cases if p.id in top and self._free(p, history, taken)), None)
         if case and len(taken) < MAX_CITATIONS:
             chosen.insert(0, Citation.of(case, self._reason("industry_case", industry=label)))
-        aims = self._aims(words, element.retrieval_query)
-        return self._with_excerpts([*((c, aims) for c in chosen), *helps], history)
+        aims = (words, element.retrieval_query)
+        return self._with_excerpts([*((c, aims) for c in chosen), *helps], set(history.quoted))
 
     def for_obstacles(self, obstacles: Sequence[Obstacle], history: History) -> list[Citation]:
         """Passages answering the obstacles, with the sentences that say how (the summary uses this)."""
-        return self._with_excerpts(self._for_obstacles(obstacles, history, [], len(obstacles)), history)
+        return self._with_excerpts(self._for_obstacles(obstacles, history, [], len(obstacles)), set(history.quoted))
 
     def programs_for(self, obstacle: Obstacle, n: int = 2) -> list[Citation]:
         """The summary's programmes for one obstacle: the ``n`` best, each with the sentences that
@@ -238,8 +248,8 @@ class Grounder:
         ranked = [p for p in hits if p.id in topic.passages] + [by_id[i] for i in topic.passages if i in by_id]
         unique = list({p.id: p for p in ranked}.values())[:n]
         reason = self._reason("obstacle", topic=topic.label.get(self.lang, topic.key))
-        aims = self._aims(obstacle.words, topic.query)
-        return [self._quote(Citation.of(p, reason, topic=topic.key), aims, set()) for p in unique]
+        aims = (obstacle.words, topic.query)
+        return self._with_excerpts([(Citation.of(p, reason, topic=topic.key), aims) for p in unique], set())
 
     # ---- helpers ------------------------------------------------------------------------------
     @staticmethod
@@ -258,10 +268,10 @@ class Grounder:
 
     def _for_obstacles(
         self, obstacles: Sequence[Obstacle], history: History, chosen: list[Citation], room: int
-    ) -> list[tuple[Citation, np.ndarray]]:
+    ) -> list[tuple[Citation, tuple[str, ...]]]:
         """For each obstacle (while there is room) its best free passage, and what to quote it for."""
         by_id = {p.id: p for p in self.searcher.passages}
-        helps: list[tuple[Citation, np.ndarray]] = []
+        helps: list[tuple[Citation, tuple[str, ...]]] = []
         for obstacle in obstacles:
             if len(helps) >= room:
                 break
@@ -274,9 +284,5 @@ class Grounder:
             if found:
                 reason = self._reason("obstacle", topic=topic.label.get(self.lang, topic.key))
                 # Quote what answers the owner's words: the programme's conditions and amounts.
-                helps.append((Citation.of(found, reason, topic=topic.key), self._aims(obstacle.words, topic.query)))
+                helps.append((Citation.of(found, reason, topic=topic.key), (obstacle.words, topic.query)))
         return helps
-
-    def _with_excerpts(self, planned: list[tuple[Citation, np.ndarray]], history: History) -> list[Citation]:
-        avoid = set(history.quoted)
-        return [self._quote(c, aims, avoid) for c, aims in planned[:MAX_CITATIONS]]

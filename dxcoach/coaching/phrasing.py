@@ -27,14 +27,15 @@ _KOTO = re.compile(r"(?<=.{6})(?:という|の)?こと$")
 _PARTICLE = re.compile(r"(?<=.{4})(?:には|では|とは|は|が|を|に|へ)$")
 
 
-def phrase(words: str) -> str:
+def phrase(words: str, limit: int = PHRASE_CHARS) -> str:
     """The owner's clause as a short phrase to quote back: fillers, polite endings and a dangling
     particle go (「…食べてもらうことです。」 → 「…食べてもらう」); the words themselves stay."""
     text = _END_PUNCT.sub("", words.strip())
     text = _FILLER.sub("", text)
-    if len(text) > PHRASE_CHARS:
-        cut = text.rfind("、", 0, PHRASE_CHARS)
-        text = text[:cut] if cut >= 12 else text[: PHRASE_CHARS - 1] + "…"
+    if len(text) > limit:
+        cut = max(text.rfind("、", 0, limit), text.rfind(",", 0, limit))
+        space = text.rfind(" ", 0, limit)
+        text = text[:cut] if cut >= 12 else text[:space] + "…" if space >= 12 else text[: limit - 1] + "…"
     text = _POLITE_END.sub("", _DANGLING.sub(r"\1", text))
     text = _KOTO.sub("", text)
     return _PARTICLE.sub("", _END_PUNCT.sub("", text))
@@ -58,7 +59,7 @@ class Voice:
         items: list[str] = []
         used: list[str] = []
         for element in (e for e in order if e in evidence):
-            words = phrase(evidence[element])
+            words = phrase(evidence[element], int(self.t.get("phrase_chars", PHRASE_CHARS)))
             if not words or any(words in u or u in words for u in used):
                 continue
             used.append(words)
