@@ -32,6 +32,7 @@ class Element:
     action: str
     retrieval_query: str
     requires: str = ""  # a regular expression the owner's words must match to count (e.g. a number)
+    near_misses: tuple[str, ...] = ()  # owner sentences that sound close but do NOT show the element
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def load_rubric(lang: str) -> Rubric:
                 action=str(e["action"]).strip(),
                 retrieval_query=str(e["retrieval_query"]),
                 requires=str(e.get("requires", "")),
+                near_misses=_strs(e.get("near_misses") or []),
             )
             for eid, e in s["elements"].items()
         )

@@ -11,9 +11,10 @@ from dxcoach.coaching.rubric import load_rubric
 from tests.conftest import ROOT
 
 LABELS = ROOT / "tests" / "data" / "assessment_labels.yaml"
-# Measured 0.866 / 0.838 on all 96 answers (thresholds fitted on the even half of the set).
-FLOOR_PRECISION = 0.80
-FLOOR_RECALL = 0.78
+SPOKEN = ROOT / "tests" / "data" / "assessment_labels_spoken.yaml"  # held out: never tuned on
+# Measured P 0.875 / R 0.813 on the 148 answers of both sets (fit 0.922 / 0.844, held-out 0.813 / 0.770).
+FLOOR_PRECISION = 0.86
+FLOOR_RECALL = 0.80
 
 
 def test_labelled_set_is_big_and_balanced() -> None:
@@ -24,9 +25,20 @@ def test_labelled_set_is_big_and_balanced() -> None:
     assert sum(1 for r in rows if not r.get("covered")) >= 5  # answers that cover nothing
 
 
+def _rows() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
+    if SPOKEN.exists():
+        rows += yaml.safe_load(SPOKEN.read_text(encoding="utf-8"))
+    return rows
+
+
 def test_precision_and_recall_meet_the_floor(real_embeddings: Any) -> None:
-    rows = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
-    assessors = {lang: Assessor(load_rubric(lang), real_embeddings.encode_queries) for lang in ("ja", "en")}
+    rows = _rows()
+    # As in dxcoach/coaching/factory.py: a session also knows the other language's examples.
+    assessors = {
+        lang: Assessor(load_rubric(lang), real_embeddings.encode_queries, also=(load_rubric(other),))
+        for lang, other in (("ja", "en"), ("en", "ja"))
+    }
     tp = fp = fn = 0
     for row in rows:
         assessor = assessors[row.get("lang", "ja")]
@@ -49,8 +61,8 @@ def test_an_english_session_understands_japanese_answers(real_embeddings: Any) -
         got = assessor.assess(row["stage"], row["answer"]).covered
         gold = set(row.get("covered") or [])
         tp, fn, fp = tp + len(got & gold), fn + len(gold - got), fp + len(got - gold)
-    # Measured 0.861 / 0.855; with English examples alone recall was 0.04.
-    assert tp / (tp + fp) >= FLOOR_PRECISION and tp / (tp + fn) >= FLOOR_RECALL, (tp, fp, fn)
+    # Measured 0.922 / 0.855 on the fit set's Japanese answers; with English examples alone recall was 0.04.
+    assert tp / (tp + fp) >= 0.90 and tp / (tp + fn) >= 0.83, (tp, fp, fn)
 
 
 def test_vague_answers_cover_nothing(real_embeddings: Any) -> None:
@@ -58,3 +70,19 @@ def test_vague_answers_cover_nothing(real_embeddings: Any) -> None:
     for stage in ("purpose", "vision", "gap", "data"):
         assert assessor.assess(stage, "特にないです。").covered == frozenset()
     assert assessor.assess("purpose", "").covered == frozenset()
+
+
+def test_one_sentence_shows_several_elements_with_their_own_evidence(real_embeddings: Any) -> None:
+    assessor = Assessor(load_rubric("ja"), real_embeddings.encode_queries, also=(load_rubric("en"),))
+    got = assessor.assess(
+        "purpose", "漁師さんや近くで働く人に、その朝揚がった魚を手頃な値段でお腹いっぱい食べてもらうことです。"
+    )
+    assert {"customers", "value"} <= got.covered, got
+    assert "お腹いっぱい" in got.evidence["value"] and "漁師さん" not in got.evidence["value"]
+    assert "漁師さん" in got.evidence["customers"]
+
+
+def test_a_slogan_or_generic_goodwill_names_no_customers(real_embeddings: Any) -> None:
+    assessor = Assessor(load_rubric("ja"), real_embeddings.encode_queries, also=(load_rubric("en"),))
+    assert "customers" not in assessor.assess("purpose", "顧客第一です。").covered
+    assert not {"customers", "value"} & assessor.assess("purpose", "お客様に喜んでもらうこと、ですかね。").covered

@@ -1,0 +1,77 @@
+"""Cutting an owner's answer into units, and the evidence rules, without the real model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dxcoach.coaching.assess import Assessor, Unit, _clause_for, clauses, units
+from dxcoach.coaching.rubric import load_rubric
+from tests.fakes import fake_embed
+
+
+def test_a_sentence_with_several_clauses_keeps_the_sentence_and_adds_its_clauses() -> None:
+    got = units("漁師さんや近くで働く人に、その朝揚がった魚をお腹いっぱい食べてもらうことです。")
+    assert got[0] == Unit("漁師さんや近くで働く人に、その朝揚がった魚をお腹いっぱい食べてもらうことです。", 0, False)
+    assert [u.text for u in got[1:]] == [
+        "漁師さんや近くで働く人に",
+        "その朝揚がった魚をお腹いっぱい食べてもらうことです。",
+    ]
+    assert all(u.clause and u.sentence == 0 for u in got[1:])
+
+
+def test_short_sentences_and_tiny_clauses_are_not_split() -> None:
+    assert units("特にないです。") == [Unit("特にないです。", 0, False)]
+    assert [u.text for u in units("はい、そうです。")] == ["そうです。"]  # a hesitation is dropped
+    assert units("") == []
+
+
+def test_spoken_run_on_sentences_are_cut_after_connectives_and_hesitations_dropped() -> None:
+    sentence = "えーと、まあ、県外に売りたいのに営業は私一人なんですけど、まずは来月から始めます。"
+    assert clauses(sentence) == ["県外に売りたいのに", "営業は私一人なんですけど", "まずは来月から始めます。"]
+    # 〜なんですよ and 〜ものです are not connectives
+    assert clauses("大事なものです。") == ["大事なものです。"]
+    assert len(clauses("うちの強みはそこなんですよ。")) == 1
+
+
+def test_three_clauses_also_give_neighbouring_pairs_verbatim() -> None:
+    answer = "注文は電話で受けて、伝票は手書きで、夜にエクセルへ打ち直しています。"
+    texts = [u.text for u in units(answer)]
+    assert "注文は電話で受けて、伝票は手書きで" in texts
+    assert "伝票は手書きで、夜にエクセルへ打ち直しています。" in texts
+    assert all(t in answer for t in texts)  # evidence is always the owner's own words
+
+
+def test_units_keep_their_sentence_index() -> None:
+    got = units("社員は35人です。配車は私の頭の中にしかなくて、二人が休むと回りません。")
+    assert {u.sentence for u in got} == {0, 1}
+    assert [u.text for u in got if u.sentence == 1 and u.clause] == [
+        "配車は私の頭の中にしかなくて",
+        "二人が休むと回りません。",
+    ]
+
+
+def test_a_bare_pointer_is_replaced_by_the_sentence_it_points_back_to() -> None:
+    parts = units("提案できる人がいません。そこが一番の差です。")
+    column = np.array([0.5, 0.9])
+    assert _clause_for(parts, column, 1) == "提案できる人がいません。"
+
+
+def test_a_unit_that_is_not_a_pointer_stays_itself() -> None:
+    parts = units("提案できる人がいません。一番の差は提案力です。")
+    assert _clause_for(parts, np.array([0.5, 0.9]), 1) == "一番の差は提案力です。"
+
+
+def test_evidence_is_the_clause_not_the_whole_sentence() -> None:
+    parts = units("漁師さんや近くで働く人に、その朝揚がった魚をお腹いっぱい食べてもらうことです。")
+    column = np.array([0.90, 0.80, 0.95])
+    assert _clause_for(parts, column, 0) == "その朝揚がった魚をお腹いっぱい食べてもらうことです。"
+
+
+def test_assessor_with_a_fake_model_keeps_its_contract() -> None:
+    assessor = Assessor(load_rubric("ja"), fake_embed, also=(load_rubric("en"),))
+    result = assessor.assess("purpose", "創業以来、「嘘をつかない、手を抜かない」を守ってきました。")
+    assert set(result.scores) == {e.id for e in load_rubric("ja").stage("purpose").elements}
+    assert result.covered <= set(result.scores)
+    answer = "創業以来、「嘘をつかない、手を抜かない」を守ってきました。"
+    assert all(evidence in answer for evidence in result.evidence.values())
+    assert assessor.assess("purpose", "").covered == frozenset()
