@@ -1,11 +1,12 @@
-"""Precision and recall of the no-LLM answer assessment on the labelled answers.
+"""Precision and recall of the no-LLM answer assessment on labelled owner answers.
 
-    .venv/bin/python bench/assessment.py [--grid]
+    .venv/bin/python bench/assessment.py [--grid] [--mistakes]
 
-Two sets: ``assessment_labels.yaml`` (the fit set: thresholds are tuned on it) and
-``assessment_labels_spoken.yaml`` (held out: run-on, spoken answers written blind to the assessor).
---grid searches the thresholds on the fit set (best recall at a precision of at least 0.90) and
-reports each candidate on the held-out set too. --mistakes lists the fit set's mistakes only.
+Two sets: ``prompts/labelled_answers.yaml`` (the probes learn from it, so it is scored by 4-fold
+cross-validation: each quarter by probes fitted without it) and ``tests/data/assessment_labels_spoken.yaml``
+(held out: run-on, spoken answers written blind to the assessor, never learnt from or tuned on).
+--grid searches the thresholds and the ridge strength by cross-validation and reports each
+candidate on the held-out set too.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dxcoach.coaching.assess import CUE_THRESHOLD, MARGIN, NEAR_MARGIN, THRESHOLD, Assessor  # noqa: E402
+from dxcoach.coaching.assess import CUE_THRESHOLD, RIDGE, THRESHOLD, Assessor, Labelled  # noqa: E402
 from dxcoach.coaching.rubric import load_rubric  # noqa: E402
 from dxcoach.config import load_settings  # noqa: E402
 from dxcoach.retrieval.embedder import load_embeddings  # noqa: E402
 
-FIT = ROOT / "tests" / "data" / "assessment_labels.yaml"
+FIT = ROOT / "prompts" / "labelled_answers.yaml"
+FOLDS = 4
 HELD_OUT = ROOT / "tests" / "data" / "assessment_labels_spoken.yaml"
 
 
@@ -80,6 +82,10 @@ def memo(embed: Any) -> Any:
     return run
 
 
+def labelled(rows: list[dict[str, Any]]) -> list[Labelled]:
+    return [Labelled(r["stage"], r["answer"], frozenset(r.get("covered") or ())) for r in rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--grid", action="store_true")
@@ -89,41 +95,59 @@ def main() -> None:
     settings = load_settings(args.home or tempfile.mkdtemp(prefix="dxcoach-assess-"))
     embed = memo(load_embeddings(settings).encode_queries)
     fit = yaml.safe_load(FIT.read_text(encoding="utf-8"))
-    held = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8")) if HELD_OUT.exists() else []
+    held = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))
 
-    def build(threshold: float, cue: float, margin: float, near: float) -> dict[str, Assessor]:
+    def build(threshold: float, cue: float, ridge: float, learn: list[dict[str, Any]]) -> dict[str, Assessor]:
         # As in dxcoach/coaching/factory.py: each language's session also knows the other's examples.
         return {
             lang: Assessor(
-                load_rubric(lang), embed, threshold, cue, margin=margin, near_margin=near, also=(load_rubric(other),)
+                load_rubric(lang),
+                embed,
+                threshold,
+                cue,
+                also=(load_rubric(other),),
+                labelled=labelled(learn),
+                ridge=ridge,
             )
             for lang, other in (("ja", "en"), ("en", "ja"))
         }
 
-    base = build(THRESHOLD, CUE_THRESHOLD, MARGIN, NEAR_MARGIN)
-    print(f"thresholds {THRESHOLD} / margin {MARGIN} / cue {CUE_THRESHOLD} / near-miss margin {NEAR_MARGIN}")
-    print(f"fit set, {len(fit)} answers:      {score(base, fit)}")
-    print(f"held-out set, {len(held)} answers: {score(base, held)}")
-    print(f"all, {len(fit) + len(held)} answers:          {score(base, fit + held)}")
-    print("per element, fit set:")
-    for key, (tp, fp, fn) in counts(base, fit).items():
+    def cross_validated(threshold: float, cue: float, ridge: float) -> tuple[dict[str, float], dict[str, list[int]]]:
+        """Each fold of the labelled answers scored by probes fitted on the other folds."""
+        total: dict[str, list[int]] = {}
+        for k in range(FOLDS):
+            learn = [r for i, r in enumerate(fit) if i % FOLDS != k]
+            for key, c in counts(build(threshold, cue, ridge, learn), fit[k::FOLDS]).items():
+                total[key] = [a + b for a, b in zip(total.get(key, [0, 0, 0]), c, strict=True)]
+        tp, fp, fn = (sum(s[i] for s in total.values()) for i in range(3))
+        precision, recall = tp / (tp + fp), tp / (tp + fn)
+        f1 = 2 * precision * recall / (precision + recall)
+        return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}, total
+
+    base = build(THRESHOLD, CUE_THRESHOLD, RIDGE, fit)
+    cv, per = cross_validated(THRESHOLD, CUE_THRESHOLD, RIDGE)
+    print(f"threshold {THRESHOLD} / cue {CUE_THRESHOLD} / ridge {RIDGE}")
+    print(f"labelled answers ({len(fit)}), {FOLDS}-fold cross-validated: {cv}")
+    print(f"labelled answers ({len(fit)}), learnt from (in-sample):  {score(base, fit)}")
+    print(f"held-out spoken answers ({len(held)}):                   {score(base, held)}")
+    print("per element, labelled answers, cross-validated:")
+    for key, (tp, fp, fn) in per.items():
         print(f"  {key:24} tp={tp:2} fp={fp:2} fn={fn:2}")
-    if args.mistakes:  # the fit set's only: the held-out answers stay unread, so nothing is tuned to them
+    if args.mistakes:  # the labelled set's only: the held-out answers stay unread, so nothing is tuned to them
         mistakes(base, fit)
     if args.grid:
         results = []
-        for threshold in (0.88, 0.89, 0.90, 0.91, 0.92):
-            for margin in (0.0, 0.01, 0.02, 1.0):
-                for cue in (0.84, 0.86, 0.87, 0.88, 0.89):
-                    for near in (-1.0, 0.0, 0.01):
-                        assessors = build(threshold, cue, margin, near)
-                        got = score(assessors, fit)
-                        # The goal is recall at a precision of at least 0.90: rank by that, then by f1.
-                        rank = (got["precision"] >= 0.9, got["recall"], got["f1"])
-                        results.append((rank, got, (threshold, margin, cue, near), score(assessors, held)))
+        for ridge in (100.0, 300.0, 1000.0):
+            for threshold in (0.3, 0.4, 0.5, 0.6):
+                for cue in (-0.2, 0.0, 0.2):
+                    got, _ = cross_validated(threshold, cue, ridge)
+                    # The goal is recall at a precision of at least 0.90: rank by that, then by f1.
+                    rank = (got["precision"] >= 0.9, got["recall"], got["f1"])
+                    held_out = score(build(threshold, cue, ridge, fit), held)
+                    results.append((rank, got, (threshold, cue, ridge), held_out))
         results.sort(key=lambda r: r[0])
-        for _, got, (threshold, margin, cue, near), held_out in results[-12:]:
-            print(f"threshold={threshold} margin={margin} cue={cue} near={near}: fit {got} held-out {held_out}")
+        for _, got, (threshold, cue, ridge), held_out in results[-10:]:
+            print(f"threshold={threshold} cue={cue} ridge={ridge}: cross-validated {got} held-out {held_out}")
 
 
 if __name__ == "__main__":

@@ -2,67 +2,95 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import yaml
 
-from dxcoach.coaching.assess import Assessor
+from dxcoach.coaching.assess import Assessor, Labelled
 from dxcoach.coaching.rubric import load_rubric
 from tests.conftest import ROOT
 
-LABELS = ROOT / "tests" / "data" / "assessment_labels.yaml"
-SPOKEN = ROOT / "tests" / "data" / "assessment_labels_spoken.yaml"  # held out: never tuned on
-# Measured P 0.875 / R 0.813 on the 148 answers of both sets (fit 0.922 / 0.844, held-out 0.813 / 0.770).
-FLOOR_PRECISION = 0.86
-FLOOR_RECALL = 0.80
+LABELLED = ROOT / "prompts" / "labelled_answers.yaml"  # the probes learn from these
+SPOKEN = ROOT / "tests" / "data" / "assessment_labels_spoken.yaml"  # held out: never learnt from or tuned on
+FOLDS = 4
 
 
-def test_labelled_set_is_big_and_balanced() -> None:
-    rows = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
-    assert len(rows) >= 60
-    for stage in ("purpose", "vision", "gap", "data"):
-        assert sum(1 for r in rows if r["stage"] == stage) >= 15
-    assert sum(1 for r in rows if not r.get("covered")) >= 5  # answers that cover nothing
-
-
-def _rows() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
-    if SPOKEN.exists():
-        rows += yaml.safe_load(SPOKEN.read_text(encoding="utf-8"))
+def _load(path: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return rows
 
 
-def test_precision_and_recall_meet_the_floor(real_embeddings: Any) -> None:
-    rows = _rows()
+def _memo(embed: Any) -> Any:
+    """Embed each text once: cross-validation builds several assessors over the same sentences."""
+    cache: dict[str, np.ndarray] = {}
+
+    def run(texts: Sequence[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in cache]
+        if todo:
+            cache.update(zip(todo, embed(todo), strict=True))
+        return np.stack([cache[t] for t in texts])
+
+    return run
+
+
+def _assessors(embed: Any, learn: list[dict[str, Any]] | None = None) -> dict[str, Assessor]:
     # As in dxcoach/coaching/factory.py: a session also knows the other language's examples.
-    assessors = {
-        lang: Assessor(load_rubric(lang), real_embeddings.encode_queries, also=(load_rubric(other),))
+    labelled = (
+        None if learn is None else [Labelled(r["stage"], r["answer"], frozenset(r.get("covered") or ())) for r in learn]
+    )
+    return {
+        lang: Assessor(load_rubric(lang), embed, also=(load_rubric(other),), labelled=labelled)
         for lang, other in (("ja", "en"), ("en", "ja"))
     }
+
+
+def _counts(assessors: dict[str, Assessor], rows: list[dict[str, Any]]) -> tuple[int, int, int]:
     tp = fp = fn = 0
     for row in rows:
         assessor = assessors[row.get("lang", "ja")]
         got = assessor.assess(row["stage"], row["answer"]).covered
         gold = set(row.get("covered") or [])
-        for element in (e.id for e in assessor.rubric.stage(row["stage"]).elements):
-            tp += element in got and element in gold
-            fp += element in got and element not in gold
-            fn += element not in got and element in gold
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    assert precision >= FLOOR_PRECISION, (precision, recall)
-    assert recall >= FLOOR_RECALL, (precision, recall)
+        tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
+    return tp, fp, fn
+
+
+def test_labelled_sets_are_big_and_balanced() -> None:
+    labelled, spoken = _load(LABELLED), _load(SPOKEN)
+    assert len(labelled) + len(spoken) >= 150 and len(spoken) >= 40
+    for rows in (labelled, spoken):
+        for stage in ("purpose", "vision", "gap", "data"):
+            assert sum(1 for r in rows if r["stage"] == stage) >= 10
+        assert sum(1 for r in rows if not r.get("covered")) >= 5  # answers that cover nothing
+        assert sum(1 for r in rows if r.get("lang") == "en") >= 5
+    assert not {r["answer"] for r in labelled} & {r["answer"] for r in spoken}
+
+
+def test_held_out_spoken_answers_meet_the_floor(real_embeddings: Any) -> None:
+    """The shipped assessor on answers it never learnt from. Measured P 0.862 / R 0.820."""
+    tp, fp, fn = _counts(_assessors(real_embeddings.encode_queries), _load(SPOKEN))
+    assert tp / (tp + fp) >= 0.82 and tp / (tp + fn) >= 0.78, (tp, fp, fn)
+
+
+def test_cross_validated_labelled_answers_meet_the_floor(real_embeddings: Any) -> None:
+    """Each quarter of the labelled answers scored by probes fitted on the rest. Measured P 0.907 / R 0.883."""
+    rows, embed = _load(LABELLED), _memo(real_embeddings.encode_queries)
+    tp = fp = fn = 0
+    for k in range(FOLDS):
+        learn = [r for i, r in enumerate(rows) if i % FOLDS != k]
+        a, b, c = _counts(_assessors(embed, learn), rows[k::FOLDS])
+        tp, fp, fn = tp + a, fp + b, fn + c
+    assert tp / (tp + fp) >= 0.87 and tp / (tp + fn) >= 0.85, (tp, fp, fn)
 
 
 def test_an_english_session_understands_japanese_answers(real_embeddings: Any) -> None:
-    rows = [r for r in yaml.safe_load(LABELS.read_text(encoding="utf-8")) if r.get("lang", "ja") == "ja"]
+    rows = [r for r in _load(SPOKEN) if r.get("lang", "ja") == "ja"]
     assessor = Assessor(load_rubric("en"), real_embeddings.encode_queries, also=(load_rubric("ja"),))
-    tp = fn = fp = 0
-    for row in rows:
-        got = assessor.assess(row["stage"], row["answer"]).covered
-        gold = set(row.get("covered") or [])
-        tp, fn, fp = tp + len(got & gold), fn + len(gold - got), fp + len(got - gold)
-    # Measured 0.922 / 0.855 on the fit set's Japanese answers; with English examples alone recall was 0.04.
-    assert tp / (tp + fp) >= 0.90 and tp / (tp + fn) >= 0.83, (tp, fp, fn)
+    tp, fp, fn = _counts({"ja": assessor}, rows)
+    # Measured 0.864 / 0.864 on the held-out Japanese answers (without the Japanese rubric: 0.876 / 0.757;
+    # before the labelled answers were learnt from, English examples alone gave recall 0.04).
+    assert tp / (tp + fp) >= 0.83 and tp / (tp + fn) >= 0.83, (tp, fp, fn)
 
 
 def test_vague_answers_cover_nothing(real_embeddings: Any) -> None:

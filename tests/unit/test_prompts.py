@@ -116,3 +116,13 @@ def test_industry_mapping(industry: str, case: str) -> None:
 def test_unknown_industry_has_no_case() -> None:
     assert industry_of("介護サービス業", "ja") is None
     assert industry_of("", "ja") is None
+
+
+@pytest.mark.parametrize(
+    "path", [paths.PROMPTS_DIR / "labelled_answers.yaml", ROOT / "tests" / "data" / "assessment_labels_spoken.yaml"]
+)
+def test_labelled_answers_name_real_elements(path: object) -> None:
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    order = load_rubric("ja").element_order()
+    for row in rows:
+        assert row["answer"].strip() and set(row.get("covered") or []) <= set(order[row["stage"]]), row
