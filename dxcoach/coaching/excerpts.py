@@ -42,7 +42,9 @@ def passage_sentences(text: str, title: str = "") -> list[str]:
             line = line[1:-1]
         line = _LINK.sub("", line).strip()
         for piece in (p.strip() for p in _SENTENCE.findall(line)):
-            if len(piece) >= _MIN_CHARS and not piece.startswith(("※", "(※")):
+            # A question (the deck's own four questions) is not something the source tells the owner.
+            question = re.search(r"か(\(.*\))?$", piece) is not None
+            if len(piece) >= _MIN_CHARS and not piece.startswith(("※", "(※")) and not question:
                 out.append(piece)
     return out
 
