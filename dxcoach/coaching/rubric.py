@@ -45,7 +45,6 @@ class Stage:
     question: str
     retrieval_query: str
     elements: tuple[Element, ...]
-    support_triggers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def element(self, element_id: str) -> Element:
         for e in self.elements:
@@ -113,7 +112,6 @@ def load_rubric(lang: str) -> Rubric:
         missing = set(CONTRACT_ELEMENTS[stage_id]) - {e.id for e in elements}
         if missing:
             raise ValueError(f"rubric {lang}/{stage_id} lacks contract elements: {sorted(missing)}")
-        triggers = tuple((topic, _strs(cues)) for topic, cues in (s.get("support_triggers") or {}).items())
         stages.append(
             Stage(
                 stage_id,
@@ -124,7 +122,6 @@ def load_rubric(lang: str) -> Rubric:
                 str(s["question"]).strip(),
                 str(s["retrieval_query"]),
                 elements,
-                triggers,
             )
         )
     check = texts.load(lang, "checklist")
