@@ -39,7 +39,7 @@ EmbedFn = Callable[[Sequence[str]], np.ndarray]  # rows L2-normalised
 # recall at precision >= 0.90); numbers in the README.
 THRESHOLD = 0.5  # a unit scoring at least this for an element shows it
 CUE_THRESHOLD = 0.0  # a unit holding one of the element's cue words needs only this
-RIDGE = 300.0  # regularisation of the probes: few examples, 384 dimensions
+RIDGE = 100.0  # regularisation of the probes: few examples, 384 dimensions
 
 # Non-answers: a negative example for every element in every language.
 VAGUE = (

@@ -68,13 +68,13 @@ def test_labelled_sets_are_big_and_balanced() -> None:
 
 
 def test_held_out_spoken_answers_meet_the_floor(real_embeddings: Any) -> None:
-    """The shipped assessor on answers it never learnt from. Measured P 0.862 / R 0.820."""
+    """The shipped assessor on answers it never learnt from. Measured P 0.832 / R 0.852."""
     tp, fp, fn = _counts(_assessors(real_embeddings.encode_queries), _load(SPOKEN))
-    assert tp / (tp + fp) >= 0.82 and tp / (tp + fn) >= 0.78, (tp, fp, fn)
+    assert tp / (tp + fp) >= 0.80 and tp / (tp + fn) >= 0.82, (tp, fp, fn)
 
 
 def test_cross_validated_labelled_answers_meet_the_floor(real_embeddings: Any) -> None:
-    """Each quarter of the labelled answers scored by probes fitted on the rest. Measured P 0.913 / R 0.883."""
+    """Each quarter of the labelled answers scored by probes fitted on the rest. Measured P 0.901 / R 0.890."""
     rows, embed = _load(LABELLED), _memo(real_embeddings.encode_queries)
     tp = fp = fn = 0
     for k in range(FOLDS):
@@ -88,9 +88,9 @@ def test_an_english_session_understands_japanese_answers(real_embeddings: Any) -
     rows = [r for r in _load(SPOKEN) if r.get("lang", "ja") == "ja"]
     assessor = Assessor(load_rubric("en"), real_embeddings.encode_queries, also=(load_rubric("ja"),))
     tp, fp, fn = _counts({"ja": assessor}, rows)
-    # Measured 0.864 / 0.864 on the held-out Japanese answers (without the Japanese rubric: 0.876 / 0.757;
+    # Measured 0.844 / 0.893 on the held-out Japanese answers (without the Japanese rubric: 0.856 / 0.806;
     # before the labelled answers were learnt from, English examples alone gave recall 0.04).
-    assert tp / (tp + fp) >= 0.83 and tp / (tp + fn) >= 0.83, (tp, fp, fn)
+    assert tp / (tp + fp) >= 0.81 and tp / (tp + fn) >= 0.86, (tp, fp, fn)
 
 
 def test_vague_answers_cover_nothing(real_embeddings: Any) -> None:
