@@ -25,7 +25,8 @@ _MIN_CHARS = 8
 
 _SENTENCE = re.compile(r"[^。!?]+[。!?]?")
 _BULLET = re.compile(r"^\s*(?:[-*・•]|\d+[.)])\s*")
-_FIGURE = re.compile(r"\d|[万億]円|倍|%|割")
+# An amount, a share or a count — not a bare year such as 2023.
+_FIGURE = re.compile(r"\d[\d,.]*[千万億]?(?:円|倍|%|割|人|名|社|件|台|か月|カ月|年分|時間|日|プロセス)|\d+/\d+|[千万億]円")
 # Lines that are layout, not content: headings, links, photo credits, notes about the slide itself.
 _SKIP = re.compile(r"^(#|写真|図中|グラフ中|【出所】|IT導入補助金事務局|ものづくり補助金事務局|https?://|参考$)")
 _LINK = re.compile(r"https?://\S+")
@@ -93,9 +94,9 @@ class ExcerptPicker:
             return ()
         score = (vectors @ aims.T).mean(axis=1)
         score = score + np.array([FIGURE_BONUS if _FIGURE.search(s) else 0.0 for s in found])
-        if lead and len(found) > 1:
-            best = max(range(1, len(found)), key=lambda i: score[i])
-            return (found[0], found[best])
+        if lead and len(found) > 1:  # the second sentence is a condition or an amount where there is one
+            rest = [i for i in range(1, len(found)) if _FIGURE.search(found[i])] or list(range(1, len(found)))
+            return (found[0], found[max(rest, key=lambda i: score[i])])
         fresh = [i for i in range(len(found)) if found[i] not in avoid] or list(range(len(found)))
         order = sorted(fresh, key=lambda i: -score[i])
         chosen = [order[0]]

@@ -9,7 +9,7 @@ from dxcoach.coaching.machine import STAGES, SUMMARY
 from dxcoach.coaching.script import Script
 from dxcoach.storage.db import Store
 
-CITATION_KEYS = ("id", "source", "title", "kind", "text", "reason")
+CITATION_KEYS = ("id", "source", "title", "kind", "text", "reason", "excerpt", "name", "topic")
 
 
 def run_script(coach: Coach, script: Script) -> str:
