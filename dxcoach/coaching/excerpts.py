@@ -26,7 +26,9 @@ _MIN_CHARS = 8
 _SENTENCE = re.compile(r"[^。!?]+[。!?]?")
 _BULLET = re.compile(r"^\s*(?:[-*・•]|\d+[.)])\s*")
 # An amount, a share or a count — not a bare year such as 2023.
-_FIGURE = re.compile(r"\d[\d,.]*[千万億]?(?:円|倍|%|割|人|名|社|件|台|か月|カ月|年分|時間|日|プロセス)|\d+/\d+|[千万億]円")
+_FIGURE = re.compile(
+    r"\d[\d,.]*[千万億]?(?:円|倍|%|割|人|名|社|件|台|か月|カ月|年分|時間|日|プロセス)|\d+/\d+|[千万億]円"
+)
 # Lines that are layout, not content: headings, links, photo credits, notes about the slide itself.
 _SKIP = re.compile(r"^(#|写真|図中|グラフ中|【出所】|IT導入補助金事務局|ものづくり補助金事務局|https?://|参考$)")
 _LINK = re.compile(r"https?://\S+")
