@@ -65,6 +65,8 @@ _FILLER = re.compile(
     r"やっぱり?|well|um+|uh+|you know|i mean)(?:[、,，\s]+|(?=[^a-z])))+",
     re.IGNORECASE,
 )
+# A clause ending in a particle is half a thought: the clause after it completes it.
+_DANGLING = re.compile(r"(?:も|は|が|を)$")
 # A short unit that only points back ("そこが一番の差です") shows what the sentence before it says.
 _POINTER = re.compile(r"^(そこ|それ|これ|あれ|そういう|こういう|そんな|こんな|that|this|it)", re.IGNORECASE)
 
@@ -280,6 +282,11 @@ def _clause_for(parts: list[Unit], column: np.ndarray, best: int) -> str:
                 a, b = whole.find(chosen), whole.find(text)
                 if a >= 0 and b >= 0 and (b + len(text) + 1 == a or a + len(chosen) + 1 == b):
                     chosen = whole[min(a, b) : max(a + len(chosen), b + len(text))]
+        whole = next((p.text for p in parts if p.sentence == sentence and not p.clause), chosen)
+        at = whole.find(chosen)
+        if at >= 0 and _DANGLING.search(chosen):  # 「仕入れも仕込みの量も、」 needs what follows it
+            rest = _CLAUSE_END.split(whole[at + len(chosen) :].lstrip("、,， "), maxsplit=1)[0]
+            chosen = f"{chosen}、{rest}".rstrip("、") if rest else chosen
     if _POINTER.match(chosen) and len(chosen) < 16 and sentence > 0:
         before = [u for u in range(len(parts)) if parts[u].sentence == sentence - 1 and not parts[u].clause]
         if before:

@@ -75,3 +75,9 @@ def test_assessor_with_a_fake_model_keeps_its_contract() -> None:
     answer = "創業以来、「嘘をつかない、手を抜かない」を守ってきました。"
     assert all(evidence in answer for evidence in result.evidence.values())
     assert assessor.assess("purpose", "").covered == frozenset()
+
+
+def test_a_clause_ending_in_a_particle_is_completed_by_the_next() -> None:
+    parts = units("今は仕入れも仕込みの量も、全部私の勘です。レジのレシートは箱に入れたままです。")
+    column = np.array([0.9 if u.text == "今は仕入れも仕込みの量も" else 0.1 for u in parts])
+    assert _clause_for(parts, column, int(column.argmax())) == "今は仕入れも仕込みの量も、全部私の勘です。"
