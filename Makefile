@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/retrieval.py
 	$(PY) bench/speed.py
 	$(PY) bench/assessment.py
+	$(PY) bench/coaching.py
 	$(PY) bench/tui.py
 
 # The sample transcript and report under docs/ are generated, never hand-edited.
