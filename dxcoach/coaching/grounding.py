@@ -5,8 +5,8 @@
   industry case comes back only when those words rank it among the best again.
 - An obstacle the owner names (people, money, security …) brings the passages that answer it.
 - Variety: no passage is cited in more than a third of the session's citing turns (one citation is
-  always allowed), nor in two turns in a row, and a quoted sentence is not quoted again while
-  others are left.
+  always allowed), nor, where another fits, in two turns in a row; a quoted sentence is not quoted
+  again while others are left.
 
 Each citation carries the sentences chosen for this turn (``excerpt``): what the coach says, and
 the material a language model would be given.
@@ -153,7 +153,6 @@ class Grounder:
     def __init__(self, searcher: SearchLike, lang: str, embed: EmbedFn) -> None:
         self.searcher = searcher
         self.lang = lang
-        self.embed = embed
         self.picker = ExcerptPicker(embed)
         coach = texts.load(lang, "coach")
         self.reasons: dict[str, str] = coach["reasons"]
@@ -234,10 +233,6 @@ class Grounder:
             chosen.insert(0, Citation.of(case, self._reason("industry_case", industry=label)))
         aims = (words, element.retrieval_query)
         return self._with_excerpts([*((c, aims) for c in chosen), *helps], set(history.quoted))
-
-    def for_obstacles(self, obstacles: Sequence[Obstacle], history: History) -> list[Citation]:
-        """Passages answering the obstacles, with the sentences that say how (the summary uses this)."""
-        return self._with_excerpts(self._for_obstacles(obstacles, history, [], len(obstacles)), set(history.quoted))
 
     def programs_for(self, obstacle: Obstacle, n: int = 2) -> list[Citation]:
         """The summary's programmes for one obstacle: the ``n`` best, each with the sentences that
