@@ -81,6 +81,10 @@ class SummaryScreen(Screen[None]):
                 out.append(f"- **{stage.number}/4 {stage.short}**: {labels}")
         out.append(f"\n### {t['actions']}")
         out += [f"{n}. {a['text']}" for n, a in enumerate(summary.get("actions", []), start=1)]
+        named = summary.get("obstacles", [])
+        if named:  # what the owner said stands in the way, in the owner's words
+            out.append(f"\n### {t['obstacles']}")
+            out += [f"- **{o['label']}** — 「{o['words']}」" for o in named]
         out.append(f"\n### {t['support']}")
         for p in summary.get("support_programs", []):  # with the conditions as the source states them
             quote = f"：「{render_quote(p['excerpt'])}」" if p.get("excerpt") else ""
