@@ -30,15 +30,20 @@ _PARTICLE = re.compile(r"(?<=.{4})(?:には|では|とは|は|が|を|に|へ)$"
 def phrase(words: str, limit: int = PHRASE_CHARS) -> str:
     """The owner's clause as a short phrase to quote back: fillers, polite endings and a dangling
     particle go (「…食べてもらうことです。」 → 「…食べてもらう」); the words themselves stay."""
-    text = _END_PUNCT.sub("", words.strip())
-    text = _FILLER.sub("", text)
-    if len(text) > limit:
-        cut = max(text.rfind("、", 0, limit), text.rfind(",", 0, limit))
+    text = _tidy(_FILLER.sub("", _END_PUNCT.sub("", words.strip())))
+    if len(text) > limit:  # too long to reflect: its longest clause that fits, else a clean cut
+        fitting = [_tidy(c) for c in re.split(r"[、,]", text)]
+        fitting = [c for c in fitting if limit // 2 <= len(c) <= limit]
+        if fitting:
+            return max(fitting, key=len)
         space = text.rfind(" ", 0, limit)
-        text = text[:cut] if cut >= 12 else text[:space] + "…" if space >= 12 else text[: limit - 1] + "…"
-    text = _POLITE_END.sub("", _DANGLING.sub(r"\1", text))
-    text = _KOTO.sub("", text)
-    return _PARTICLE.sub("", _END_PUNCT.sub("", text))
+        return text[:space] + "…" if space >= 12 else text[: limit - 1] + "…"
+    return text
+
+
+def _tidy(text: str) -> str:
+    text = _POLITE_END.sub("", _DANGLING.sub(r"\1", _END_PUNCT.sub("", text.strip())))
+    return _PARTICLE.sub("", _END_PUNCT.sub("", _KOTO.sub("", text)))
 
 
 def variant(options: Sequence[str] | str, index: int) -> str:

@@ -84,6 +84,12 @@ def test_phrase_keeps_the_owners_words_without_the_polite_ending() -> None:
     assert phrase("漁師さんや近くで働く人、観光で来られた方に") == "漁師さんや近くで働く人、観光で来られた方"
     assert phrase("ネットに詳しい者が一人もいませんし") == "ネットに詳しい者が一人もいません"
     assert len(phrase("あ" * 80)) <= 40
+    # Too long to reflect: the clause that carries it, not a cut in mid-word.
+    long = "観光で来られた方に、その朝揚がった魚を手頃な値段でお腹いっぱい食べてもらうことです。"
+    assert phrase(long, 30) == "その朝揚がった魚を手頃な値段でお腹いっぱい食べてもらう"
+    assert phrase("We serve fresh fish from the morning catch to fishermen and tourists at fair prices.", 40) == (
+        "We serve fresh fish from the morning…"
+    )
 
 
 def test_acknowledgements_reflect_each_element_once_and_rotate() -> None:
