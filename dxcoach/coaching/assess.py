@@ -270,6 +270,8 @@ def _clause_for(parts: list[Unit], column: np.ndarray, best: int) -> str:
     """
     sentence = parts[best].sentence
     members = [u for u in range(len(parts)) if parts[u].sentence == sentence and parts[u].clause]
+    # The single clauses, not the pairs built from them: evidence is the one clause that shows it.
+    members = [u for u in members if not any(v != u and parts[v].text in parts[u].text for v in members)]
     if not members:
         chosen = parts[best].text
     else:

@@ -79,7 +79,9 @@ def _actions(rubric: Rubric, stages: dict[str, Any], grounder: Grounder, t: dict
         if not words:
             continue
         answer = next((a for a in stages[stage_id]["answers"] if words in normalize_query(a)), words)
-        when = when_of(answer)
+        when = when_of(answer, words)
+        if who and (phrase(words) in who or who in phrase(words)):
+            who = ""  # the same words cannot be both what is done and who does it
         key = "own_action" + ("_who" if who else "") + ("_when" if when else "")
         actions.append(
             {
@@ -110,17 +112,22 @@ def _actions(rubric: Rubric, stages: dict[str, Any], grounder: Grounder, t: dict
 
 _WHEN = re.compile(
     r"(?:\d+|[一二三四五六七八九十]+)(?:月|か月|ヶ月|カ月|週間|年)(?:から|まで|以内|のうち|後)?"
-    r"|(?:今年|来年)?の?(?:春|夏|秋|冬)(?:から|まで|ごろ)|(?:今年|来年)の(?:春|夏|秋|冬)"
+    r"|(?:(?:今年|来年)の)?(?:春|夏|秋|冬)(?:から|まで|ごろ)|(?:今年|来年)の(?:春|夏|秋|冬)"
     r"|再来月(?:から)?|来月(?:から)?|今月(?:から)?|今年中|年内|今年度(?:中)?|来年度(?:から)?|来年(?:から)?|今期|来期|来週(?:から)?"
     r"|next (?:month|week|year)|this (?:month|year)|within \w+ (?:months|weeks)|by (?:the end of )?\w+",
     re.IGNORECASE,
 )
 
 
-def when_of(text: str) -> str:
-    """The owner's own time words for a step (来月から, 4月から, 今年中), or ''."""
-    found = _WHEN.search(normalize_query(text))
-    return found.group(0) if found else ""
+def when_of(text: str, what: str = "") -> str:
+    """The owner's own time words for a step (来月から, 4月から, 今年中), or ''. With ``what`` (the step),
+    the time words nearest before it win: 「この春から店に入ったので、4月から講座に通わせて」 → 4月から."""
+    text = normalize_query(text)
+    found = list(_WHEN.finditer(text))
+    at = text.find(what) if what else -1
+    before = [m for m in found if m.start() <= at]
+    chosen = before[-1] if before else (found[0] if found else None)
+    return chosen.group(0) if chosen else ""
 
 
 def _obstacles(turns: list[Turn], grounder: Grounder) -> list[dict[str, Any]]:

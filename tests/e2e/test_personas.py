@@ -223,3 +223,9 @@ def test_acknowledgements_vary(persona_runs: dict[str, dict[str, Any]]) -> None:
         acks = [t["text"].splitlines()[0] for t in said]
         forms = [(a[:4], a[-6:]) for a in acks]
         assert all(a != b for a, b in pairwise(forms)), acks
+
+
+def test_the_first_next_action_uses_the_owners_own_what_and_when(persona_runs: dict[str, dict[str, Any]]) -> None:
+    """「4月から商工会のパソコン講座に通わせて、まずは毎日の売上と天気をエクセルに入れる」"""
+    first = persona_runs["asahi_bakery"]["summary"]["actions"][0]
+    assert first["source"] == "owner" and "エクセル" in first["text"] and "4月から" in first["text"], first
