@@ -204,6 +204,7 @@ class _Reply:
         # Leaving a stage (after an answer, a skip or "next"): say what was heard there first.
         if self.replay.pending and before.phase in STAGES and before.phase != action.stage:
             out.append(self._close(before.phase, state))
+            self.history = History.of([*self.turns_so_far, *out])  # the closing turn counts as a turn
         if action.kind == "summary":
             turns = [*self.turns_so_far, *out]
             summary = build_summary(self.coach.rubric, state, turns, self.coach.grounder, self.profile)

@@ -4,9 +4,10 @@
 - A follow-up draws on the passage that best fits the missing element and the owner's words; the
   industry case comes back only when those words rank it among the best again.
 - An obstacle the owner names (people, money, security …) brings the passages that answer it.
-- Variety: no passage is cited in more than a third of the session's citing turns (one citation is
-  always allowed), nor, where another fits, in two turns in a row; a quoted sentence is not quoted
-  again while others are left.
+- Variety: no passage is cited in more than a third of the coach's turns so far (a first citation
+  is always allowed; closing turns count too, so that a short session can still meet its industry
+  case in the stage it fits), nor, where another fits, in two turns in a row; a sentence once
+  quoted is not quoted again while others are left.
 
 Each citation carries the sentences chosen for this turn (``excerpt``): what the coach says, and
 the material a language model would be given.
@@ -37,7 +38,7 @@ MAX_CITATIONS = 3
 CANDIDATES = 10  # hits looked at per search
 NEWLY_RELEVANT_RANK = 3  # the industry case returns to a follow-up only from this high in the ranking
 ANSWER_CHARS = 200
-CITING_KINDS = ("open", "probe")
+COACH_KINDS = ("open", "probe", "close")  # the coach's turns of a session (not the summary)
 # A stage opens on why its question matters: guidance, figures and cases (programmes come with the
 # owner's own obstacles and follow-ups).
 OPENING_KINDS = ("guidance", "statistic", "case", "user")
@@ -101,7 +102,7 @@ def short_name(p: Passage) -> str:
 class History:
     """What earlier coach turns of the session cited and quoted."""
 
-    turns: int = 0  # coach turns that cited something
+    turns: int = 0  # the coach's turns so far (openings, follow-ups, closings)
     counts: Counter[str] = field(default_factory=Counter)
     last: frozenset[str] = frozenset()  # cited by the latest citing turn
     quoted: frozenset[str] = frozenset()
@@ -110,17 +111,18 @@ class History:
     def of(cls, turns: Iterable[Turn]) -> History:
         n, counts, last, quoted = 0, Counter[str](), frozenset[str](), set[str]()
         for turn in turns:
-            cites = turn.data.get("citations", []) if turn.role == "coach" and turn.kind in CITING_KINDS else []
-            if not cites:
+            if turn.role != "coach" or turn.kind not in COACH_KINDS:
                 continue
             n += 1
-            counts.update({c["id"] for c in cites})
-            last = frozenset(c["id"] for c in cites)
-            quoted.update(s for c in cites for s in c.get("excerpt", []))
+            cites = turn.data.get("citations", [])
+            if cites:
+                counts.update({c["id"] for c in cites})
+                last = frozenset(c["id"] for c in cites)
+                quoted.update(s for c in cites for s in c.get("excerpt", []))
         return cls(n, counts, last, frozenset(quoted))
 
     def allows(self, passage_id: str) -> bool:
-        """At most a third of the citing turns, counting this one (a first citation is always allowed)."""
+        """At most a third of the coach's turns, counting this one (a first citation is always allowed)."""
         return self.counts[passage_id] + 1 <= max(1, (self.turns + 1) // 3)
 
 

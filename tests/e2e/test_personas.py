@@ -188,12 +188,19 @@ def test_coach_turns_say_what_their_sources_say(persona_runs: dict[str, dict[str
 
 
 @pytest.mark.parametrize("persona", [p.stem for p in PERSONAS])
-def test_no_passage_is_cited_in_more_than_a_third_of_the_turns(
-    persona: str, persona_runs: dict[str, dict[str, Any]]
-) -> None:
-    turns = _citing_turns(persona_runs[persona])
-    counts = Counter(c["id"] for t in turns for c in t["citations"])
-    assert max(counts.values()) <= max(1, len(turns) // 3), counts.most_common(3)
+def test_no_passage_is_cited_too_often(persona: str, persona_runs: dict[str, dict[str, Any]]) -> None:
+    """At most a third of the coach's turns, and at most half of the turns that cite anything."""
+    data = persona_runs[persona]
+    said = [
+        t
+        for s in data["stages"]
+        for t in s["turns"]
+        if t["role"] == "coach" and t["kind"] in ("open", "probe", "close")
+    ]
+    citing = _citing_turns(data)
+    counts = Counter(c["id"] for t in citing for c in t["citations"])
+    top = max(counts.values())
+    assert top <= max(1, len(said) // 3) and top <= len(citing) / 2, counts.most_common(3)
 
 
 def test_obstacles_are_answered_in_the_next_turn_and_the_summary(persona_runs: dict[str, dict[str, Any]]) -> None:
