@@ -5,7 +5,8 @@
 - reply latency: the coach's reply to one owner turn (assessment, retrieval, wording, storage),
   in-process with the model loaded — median and p95 in milliseconds
 - quoting: the share of open and probe turns that carry 15+ characters of a cited passage's body
-- variety: the largest share of a session's citing turns that one passage appears in
+- variety: the largest share of a session's citing turns (open, probe), and of all the coach's turns
+  (closings too), that one passage appears in
 - follow-ups that ask for an element an earlier answer in the stage already covered
 """
 
@@ -63,7 +64,7 @@ def main() -> None:
     latencies: list[float] = []
     timed_coach(coach, latencies)
     citing = quoting = repeats = 0
-    shares = []
+    shares, shares_all = [], []
     for script in PERSONAS:
         data = transcript(coach.store, run_script(coach, load_script(script)))
         turns = [
@@ -74,6 +75,8 @@ def main() -> None:
         counts = Counter(c["id"] for t in turns for c in t["citations"])
         top, n = counts.most_common(1)[0]
         shares.append((n / len(turns), script.stem, top))
+        said = [t for s in data["stages"] for t in s["turns"] if t["role"] == "coach" and t["kind"] != "supplement"]
+        shares_all.append((n / len(said), script.stem, top))
         for stage in data["stages"]:
             covered: set[str] = set()
             for t in stage["turns"]:
@@ -88,6 +91,8 @@ def main() -> None:
     print(f"open/probe turns quoting a cited passage's body (15+ chars): {quoting}/{citing} = {quoting / citing:.2f}")
     share, stem, top = max(shares)
     print(f"largest share of a session's citing turns for one passage: {share:.2f} ({stem}: {top})")
+    share, stem, top = max(shares_all)
+    print(f"largest share of all the coach's turns of a session for one passage: {share:.2f} ({stem}: {top})")
     print(f"follow-ups asking for an element already covered in the stage: {repeats}")
 
 

@@ -37,3 +37,8 @@ def config_file(home: Path) -> Path:
 
 def reports_dir(home: Path) -> Path:
     return home / "reports"
+
+
+def cache_dir(home: Path) -> Path:
+    """Derived data that is rebuilt when missing (the assessor's fitted probes)."""
+    return home / "cache"

@@ -20,6 +20,9 @@ checked on the held-out ``tests/data/assessment_labels_spoken.yaml`` (bench/asse
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -147,6 +150,9 @@ def load_labelled(path: Path | None = None) -> list[Labelled]:
     return [Labelled(r["stage"], r["answer"], frozenset(r.get("covered") or ())) for r in rows]
 
 
+_PARTS = ("mean", "scale", "weights")
+
+
 @dataclass(frozen=True)
 class _Probe:
     """A ridge classifier over standardised embeddings: score = ((v - mean) / scale) @ weights."""
@@ -185,6 +191,7 @@ class Assessor:
         also: tuple[Rubric, ...] = (),
         labelled: Sequence[Labelled] | None = None,
         ridge: float = RIDGE,
+        cache: tuple[Path, str] | None = None,
     ) -> None:
         self.rubric = rubric
         self.embed = embed
@@ -204,6 +211,14 @@ class Assessor:
                 self._cues[(stage.id, element.id)] = tuple(c for e in sources for c in e.cues)
             rows[stage.id] += [(t, frozenset()) for t in VAGUE]
             rows[stage.id] += [(a.answer, a.covered) for a in answers if a.stage == stage.id]
+        # ``cache``: (folder, the model's identity). Fitting embeds ~1,000 texts (seconds on a laptop);
+        # the probes depend only on the model and the texts, so they are kept once fitted.
+        payload = [cache[1] if cache else "", ridge, {k: [(t, sorted(c)) for t, c in v] for k, v in rows.items()}]
+        digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+        stored = cache[0] / f"assessor-{digest}.npz" if cache else None
+        keys = [(stage.id, e.id) for stage in rubric.stages for e in stage.elements]
+        if stored is not None and self._load(stored, keys):
+            return
         texts = [t for stage_rows in rows.values() for t, _ in stage_rows]
         vectors = embed(texts)  # one call for everything the probes learn from
         start = 0
@@ -214,6 +229,27 @@ class Assessor:
             for element in stage.elements:
                 positive = np.array([element.id in c for c in shown])
                 self._probes[(stage.id, element.id)] = _fit(block, positive, ridge)
+        if stored is not None:
+            self._save(stored, keys)
+
+    def _load(self, path: Path, keys: list[tuple[str, str]]) -> bool:
+        try:
+            with np.load(path) as data:
+                self._probes = {k: _Probe(*(data[f"{k[0]}.{k[1]}.{part}"] for part in _PARTS)) for k in keys}
+            return True
+        except Exception:  # missing, damaged or from another version: fit again
+            self._probes = {}
+            return False
+
+    def _save(self, path: Path, keys: list[tuple[str, str]]) -> None:
+        arrays = {f"{k[0]}.{k[1]}.{part}": getattr(self._probes[k], part) for k in keys for part in _PARTS}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.partial.npz")
+            np.savez(partial, **arrays)
+            os.replace(partial, path)  # readers see the whole file or none
+        except OSError:
+            pass  # a cache: without it the next start fits again
 
     def matrix(self, stage_id: str, answer: str) -> tuple[list[Unit], np.ndarray]:
         """The answer's units and a units x elements matrix of probe scores."""

@@ -25,7 +25,10 @@ def open_coach(settings: Settings, store: Store | None = None) -> Coach:
     rubric = load_rubric(settings.lang)
     # Owners answer in Japanese whatever the interface language: assess with both rubrics' examples.
     others = tuple(load_rubric(lang) for lang in LANGUAGES if lang != settings.lang)
-    assessor = Assessor(rubric, searcher.embeddings.encode_queries, also=others)
+    model = f"{searcher.model.name} {searcher.model.path}"
+    assessor = Assessor(
+        rubric, searcher.embeddings.encode_queries, also=others, cache=(paths.cache_dir(settings.home), model)
+    )
     return Coach(
         store,
         rubric,

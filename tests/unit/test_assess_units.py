@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dxcoach.coaching.assess import Assessor, Unit, _clause_for, clauses, units
@@ -81,3 +83,27 @@ def test_a_clause_ending_in_a_particle_is_completed_by_the_next() -> None:
     parts = units("今は仕入れも仕込みの量も、全部私の勘です。レジのレシートは箱に入れたままです。")
     column = np.array([0.9 if u.text == "今は仕入れも仕込みの量も" else 0.1 for u in parts])
     assert _clause_for(parts, column, int(column.argmax())) == "今は仕入れも仕込みの量も、全部私の勘です。"
+
+
+def test_fitted_probes_are_kept_and_a_damaged_cache_is_refitted(tmp_path: Any) -> None:
+    calls: list[int] = []
+
+    def counting(texts: Any) -> np.ndarray:
+        calls.append(len(texts))
+        return fake_embed(texts)
+
+    rubric = load_rubric("ja")
+    first = Assessor(rubric, counting, cache=(tmp_path, "fake-model"))
+    assert calls and len(list(tmp_path.glob("assessor-*.npz"))) == 1
+    calls.clear()
+    again = Assessor(rubric, counting, cache=(tmp_path, "fake-model"))
+    assert calls == [], "the fitted probes are read back, not fitted again"
+    answer = "地元のご家族に焼きたてのパンを毎日届けます。"
+    assert again.assess("purpose", answer) == first.assess("purpose", answer)
+    Assessor(rubric, counting, cache=(tmp_path, "another-model"))
+    assert calls, "another model fits its own probes"
+    for stored in tmp_path.glob("assessor-*.npz"):
+        stored.write_bytes(b"not an npz file")
+    calls.clear()
+    damaged = Assessor(rubric, counting, cache=(tmp_path, "fake-model"))
+    assert calls and damaged.assess("purpose", answer) == first.assess("purpose", answer)
