@@ -16,8 +16,9 @@ from dxcoach.coaching.grounding import Citation
 PHRASE_CHARS = 40
 
 _END_PUNCT = re.compile(r"[。．.!?！？、,\s]+$")
+# Fillers and connectives opening the clause, only when a comma or space follows (あの店 keeps its あの).
 _FILLER = re.compile(
-    r"^(?:まあ|うーん|ええと|えー|あの|そうですね|正直|でも|それと|あと|それに|そして|だから|well|so|um)[、,\s]*", re.I
+    r"^(?:まあ|うーん|ええと|えー|あの|そうですね|正直|でも|それと|あと|それに|そして|だから|well|so|um)[、,\s]+", re.I
 )
 _POLITE_END = re.compile(
     r"(?:と思っています|と思ってます|と思います|と考えています|んですよ|んです|のです|ですかね|ですね|ですよ|です|でしょうか)$"

@@ -200,3 +200,9 @@ def test_replay_does_not_write(tmp_path: Path) -> None:
 def test_fake_embed_is_normalised() -> None:  # the picker's scores assume unit vectors
     v = fake_embed(["パン"])
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0)
+
+
+def test_phrase_drops_a_filler_only_before_a_pause() -> None:
+    assert phrase("まあ、地元のお客さん") == "地元のお客さん"
+    assert phrase("あの店の常連さん") == "あの店の常連さん"
+    assert phrase("software for small shops") == "software for small shops"
