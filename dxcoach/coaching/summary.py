@@ -25,7 +25,7 @@ MAX_ACTIONS = 5
 
 
 def _evidence(turns: list[Turn], stage_id: str) -> dict[str, str]:
-    """The first sentence of the owner's that showed each element, per stage."""
+    """The owner's first words (a clause) that showed each element, per stage."""
     found: dict[str, str] = {}
     for turn in turns:
         if turn.role == "owner" and turn.kind == "answer" and turn.stage == stage_id:
@@ -80,12 +80,12 @@ def _actions(rubric: Rubric, stages: dict[str, Any], grounder: Grounder, t: dict
             continue
         answer = next((a for a in stages[stage_id]["answers"] if words in normalize_query(a)), words)
         when = when_of(answer, words)
-        if who and (phrase(words) in who or who in phrase(words)):
-            who = ""  # the same words cannot be both what is done and who does it
-        key = "own_action" + ("_who" if who else "") + ("_when" if when else "")
+        # The same words cannot be both what is done and who does it.
+        by = "" if who and (phrase(words) in who or who in phrase(words)) else who
+        key = "own_action" + ("_who" if by else "") + ("_when" if when else "")
         actions.append(
             {
-                "text": t[key].format(what=phrase(words), who=who, when=when),
+                "text": t[key].format(what=phrase(words), who=by, when=when),
                 "stage": stage_id,
                 "element": element_id,
                 "source": "owner",
