@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+def _bundled(name: str) -> Path:
+    """Data shipped with dxcoach: inside the package when installed from a wheel (dxcoach/_prompts),
+    at the top of the repository in a source checkout or an editable install (prompts/)."""
+    inside = Path(__file__).resolve().parent / f"_{name}"
+    return inside if inside.is_dir() else PROJECT_ROOT / name
+
+
+BUNDLED_CORPUS = _bundled("corpus")
+PROMPTS_DIR = _bundled("prompts")
 
 
 def default_home() -> Path:
