@@ -200,7 +200,7 @@ class Assessor:
         self._cues: dict[tuple[str, str], tuple[str, ...]] = {}
         self._probes: dict[tuple[str, str], _Probe] = {}
         answers = load_labelled() if labelled is None else list(labelled)
-        # Per stage, training texts with the element each shows ("" for none; "!e": a near miss of e).
+        # Per stage, the training texts and the elements each shows (none: a negative example).
         rows: dict[str, list[tuple[str, frozenset[str]]]] = {s.id: [] for s in rubric.stages}
         for stage in rubric.stages:
             for element in stage.elements:
@@ -305,6 +305,7 @@ def _clause_for(parts: list[Unit], column: np.ndarray, best: int) -> str:
     such as 「そこが一番の差です」 is replaced by the sentence it points back to.
     """
     sentence = parts[best].sentence
+    whole = next((p.text for p in parts if p.sentence == sentence and not p.clause), parts[best].text)
     members = [u for u in range(len(parts)) if parts[u].sentence == sentence and parts[u].clause]
     # The single clauses, not the pairs built from them: evidence is the one clause that shows it.
     members = [u for u in members if not any(v != u and parts[v].text in parts[u].text for v in members)]
@@ -316,11 +317,9 @@ def _clause_for(parts: list[Unit], column: np.ndarray, best: int) -> str:
         for u in members:  # a neighbouring clause nearly as strong joins it (a list spans several)
             text = parts[u].text
             if u != top and column[u] >= column[top] - 0.05 and text not in chosen and chosen not in text:
-                whole = next(p.text for p in parts if p.sentence == sentence and not p.clause)
                 a, b = whole.find(chosen), whole.find(text)
                 if a >= 0 and b >= 0 and (b + len(text) + 1 == a or a + len(chosen) + 1 == b):
                     chosen = whole[min(a, b) : max(a + len(chosen), b + len(text))]
-        whole = next((p.text for p in parts if p.sentence == sentence and not p.clause), chosen)
         at = whole.find(chosen)
         if at >= 0 and _DANGLING.search(chosen):  # 「仕入れも仕込みの量も、」 needs what follows it
             rest = _CLAUSE_END.split(whole[at + len(chosen) :].lstrip("、,， "), maxsplit=1)[0]
