@@ -30,6 +30,7 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout: float = 30.0
+    llm_context: int = 8192
     chroma_url: str = ""
     corpus_dir: Path = paths.BUNDLED_CORPUS
     max_probes: int = 2
@@ -80,6 +81,7 @@ def load_settings(home: str | Path | None = None, env: Mapping[str, str] | None 
             llm_model=str(values.get("llm_model", "")),
             llm_api_key=str(values.get("llm_api_key", "")),
             llm_timeout=float(str(values.get("llm_timeout", 30.0))),
+            llm_context=int(str(values.get("llm_context", 8192))),
             chroma_url=str(values.get("chroma_url", "")),
             corpus_dir=Path(str(values.get("corpus_dir", paths.BUNDLED_CORPUS))).expanduser().absolute(),
             max_probes=int(str(values.get("max_probes", 2))),
@@ -94,6 +96,12 @@ def load_settings(home: str | Path | None = None, env: Mapping[str, str] | None 
         )
     if settings.llm_timeout <= 0:
         raise UserError("DXCOACH_LLM_TIMEOUT は正の秒数を指定してください")
+    if settings.llm_context < 1024:
+        raise UserError(
+            f"DXCOACH_LLM_CONTEXT は 1024 以上のトークン数を指定してください（指定値: {settings.llm_context}）"
+        )
+    if settings.llm_provider == "ollama" and not settings.llm_model:  # an OpenAI-compatible server may serve one
+        raise UserError("DXCOACH_LLM_MODEL を指定してください（Ollama のモデル名、例: qwen2.5:7b）")
     if settings.max_probes < 0:
         raise UserError("max_probes は 0 以上を指定してください")
     return settings

@@ -9,7 +9,7 @@ resumes exactly where it stopped, even after a kill between the owner's turn and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dxcoach import texts
 from dxcoach.coaching import machine, obstacles
@@ -17,11 +17,15 @@ from dxcoach.coaching.assess import Assessor
 from dxcoach.coaching.grounding import Citation, Grounder, History
 from dxcoach.coaching.machine import STAGES, SUMMARY, Action, Answered, Back, Event, Next, Skip, State
 from dxcoach.coaching.phrasing import Voice, variant
-from dxcoach.coaching.rubric import Rubric, Stage
+from dxcoach.coaching.rubric import Element, Rubric, Stage
 from dxcoach.coaching.summary import build_summary
 from dxcoach.errors import UserError
+from dxcoach.llm.brief import Brief
 from dxcoach.retrieval.normalize import normalize_text
 from dxcoach.storage.db import Store, Turn
+
+if TYPE_CHECKING:
+    from dxcoach.llm.writer import LlmWriter, Stream
 
 MAX_ANSWER_CHARS = 4000
 
@@ -96,9 +100,16 @@ def record_answer(store: Store, session_id: str, text: str, stage: str | None = 
 
 class Coach:
     def __init__(
-        self, store: Store, rubric: Rubric, assessor: Assessor, grounder: Grounder, max_probes: int = 2
+        self,
+        store: Store,
+        rubric: Rubric,
+        assessor: Assessor,
+        grounder: Grounder,
+        max_probes: int = 2,
+        writer: LlmWriter | None = None,
     ) -> None:
         self.store = store
+        self.writer = writer  # a language model that words open and probe turns; None: guided wording
         self.rubric = rubric
         self.assessor = assessor
         self.grounder = grounder
@@ -141,7 +152,9 @@ class Coach:
         record_answer(self.store, session_id, text, stage)
         return self.respond(session_id)
 
-    def command(self, session_id: str, kind: str, target: str | None = None) -> list[Turn]:
+    def command(
+        self, session_id: str, kind: str, target: str | None = None, stream: Stream | None = None
+    ) -> list[Turn]:
         """skip / next / back [stage]."""
         if kind not in ("skip", "next", "back"):
             raise UserError(f"不明な操作です: {kind}")
@@ -156,31 +169,40 @@ class Coach:
         if kind == "skip" and state.awaiting is None:
             return []
         turn = self.store.add_turn(session_id, state.phase, "owner", kind, "", {"target": target} if target else {})
-        return self._respond(session_id, [*turns, turn])
+        return self._respond(session_id, [*turns, turn], stream)
 
-    def respond(self, session_id: str) -> list[Turn]:
+    def respond(self, session_id: str, stream: Stream | None = None) -> list[Turn]:
         """Say what is due: the opening of a new session, or the reply to the owner's last turn.
 
         Also what resuming a session calls: it answers a turn stored before a crash or a quit.
         """
-        return self._respond(session_id, self.store.turns(session_id))
+        return self._respond(session_id, self.store.turns(session_id), stream)
 
-    def _respond(self, session_id: str, turns: list[Turn]) -> list[Turn]:
+    def _respond(self, session_id: str, turns: list[Turn], stream: Stream | None = None) -> list[Turn]:
         """One pass: assess what is pending, replay once, ground and word the reply, store it."""
         if turns and turns[-1].role != "owner":
             return []
         turns = self.assess_pending(session_id, turns)
         replay = fold(turns, self.rubric.element_order(), self.max_probes)
         profile = self.store.session(session_id).profile
-        return _Reply(self, session_id, profile, turns, replay).turns()
+        return _Reply(self, session_id, profile, turns, replay, stream).turns()
 
 
 class _Reply:
     """Everything the coach says in reply to one owner turn (one or two turns: close, then open)."""
 
-    def __init__(self, coach: Coach, session_id: str, profile: dict[str, Any], turns: list[Turn], replay: Replay):
+    def __init__(
+        self,
+        coach: Coach,
+        session_id: str,
+        profile: dict[str, Any],
+        turns: list[Turn],
+        replay: Replay,
+        stream: Stream | None = None,
+    ):
         self.coach, self.session_id, self.profile, self.turns_so_far = coach, session_id, profile, turns
-        self.replay = replay
+        self.replay, self.stream = replay, stream
+        self.said: list[Turn] = []  # the turns of this reply, as they are stored
         self.t = coach.t
         self.voice = Voice(coach.t)
         last = turns[-1] if turns and replay.pending else None
@@ -204,7 +226,7 @@ class _Reply:
         # Leaving a stage (after an answer, a skip or "next"): say what was heard there first.
         if self.replay.pending and before.phase in STAGES and before.phase != action.stage:
             out.append(self._close(before.phase, state))
-            self.history = History.of([*self.turns_so_far, *out])  # the closing turn counts as a turn
+            self.history = History.of([*self.turns_so_far, *self.said])  # the closing turn counts as a turn
         if action.kind == "summary":
             turns = [*self.turns_so_far, *out]
             summary = build_summary(self.coach.rubric, state, turns, self.coach.grounder, self.profile)
@@ -243,7 +265,9 @@ class _Reply:
         intro = variant(self.t["probe_intro"], self.probes)
         plain, helps = self._source_lines(citations)
         parts = [self._ack(stage), f"{intro}\n{element.probe}", *plain, *helps]
-        return self._save(stage.id, "probe", "\n".join(p for p in parts if p), citations, {"element": element.id})
+        guided = "\n".join(p for p in parts if p)
+        text, citations, extra = self._worded("probe", stage, guided, citations, element)
+        return self._save(stage.id, "probe", text, citations, {"element": element.id, **extra})
 
     def _open(self, stage_id: str, state: State) -> Turn:
         stage = self.coach.rubric.stage(stage_id)
@@ -257,8 +281,9 @@ class _Reply:
                 number=stage.number, title=stage.title, intro=stage.intro, question=stage.question
             )
         plain, helps = self._source_lines(citations)  # help for an obstacle just named comes first
-        text = "\n".join([*helps, *([""] if helps else []), body, "", *plain])
-        return self._save(stage.id, "open", text, citations)
+        guided = "\n".join([*helps, *([""] if helps else []), body, "", *plain])
+        text, citations, extra = self._worded("revisit" if answers else "open", stage, guided, citations)
+        return self._save(stage.id, "open", text, citations, extra)
 
     def _close(self, stage_id: str, state: State) -> Turn:
         stage = self.coach.rubric.stage(stage_id)
@@ -276,8 +301,60 @@ class _Reply:
         ack = self._ack(stage)
         return self._save(stage_id, "close", f"{ack}\n{body}" if ack else body, [])
 
+    # ---- a language model's wording, when one is configured -----------------------------------
+    def _worded(
+        self, kind: str, stage: Stage, guided: str, citations: list[Citation], element: Element | None = None
+    ) -> tuple[str, list[Citation], dict[str, Any]]:
+        """The model words the turn from the same material; on failure the guided wording stands."""
+        writer = self.coach.writer
+        if writer is None or not writer.ready(stage.id):
+            return guided, citations, {}
+        written = writer.write(self._brief(kind, stage, citations, element), self.stream)
+        if written.error:
+            return (
+                guided,
+                citations,
+                {"llm": {"model": writer.label, "fallback": written.error}, "notice": writer.notice(written.error)},
+            )
+        llm = {
+            "model": writer.label,
+            "cited": list(written.cited),
+            "dropped": list(written.dropped),
+            "cut": written.cut,
+        }
+        if written.cut and not written.text:  # stopped before a word arrived: the guided wording, at once
+            return guided, citations, {"llm": llm}
+        text = f"{written.text}\n{writer.t['cut']}" if written.cut else written.text
+        return text, written.sources, {"llm": llm}
+
+    def _brief(self, kind: str, stage: Stage, citations: list[Citation], element: Element | None) -> Brief:
+        dialogue = [
+            ("owner" if t.role == "owner" else "coach", t.text)
+            for t in [*self.turns_so_far, *self.said]
+            if (t.role == "owner" and t.kind == "answer")
+            or (t.role == "coach" and t.kind in ("open", "probe", "close"))
+        ]
+        answer = dialogue.pop()[1] if dialogue and dialogue[-1][0] == "owner" else ""
+        covered = self.replay.state.stage(stage.id).covered
+        lang = self.coach.rubric.lang
+        return Brief(
+            lang=lang,
+            kind=kind,
+            stage=stage,
+            profile=self.profile,
+            covered=[e.label for e in stage.elements if e.id in covered],
+            missing=[e.label for e in stage.elements if e.id not in covered],
+            sources=citations,
+            answer=answer,
+            element=element,
+            topics=[o.topic.label.get(lang, o.topic.key) for o in self.obstacles],
+            history=dialogue,
+        )
+
     def _save(
         self, stage: str, kind: str, text: str, citations: list[Citation], extra: dict[str, Any] | None = None
     ) -> Turn:
         data = {"citations": [c.as_json() for c in citations], **(extra or {})}
-        return self.coach.store.add_turn(self.session_id, stage, "coach", kind, text.strip(), data)
+        turn = self.coach.store.add_turn(self.session_id, stage, "coach", kind, text.strip(), data)
+        self.said.append(turn)
+        return turn

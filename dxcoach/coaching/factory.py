@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dxcoach import paths
 from dxcoach.coaching.assess import Assessor
 from dxcoach.coaching.coach import Coach
@@ -9,6 +11,9 @@ from dxcoach.coaching.grounding import Grounder
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.config import LANGUAGES, Settings, ensure_home
 from dxcoach.storage.db import Store
+
+if TYPE_CHECKING:
+    from dxcoach.llm.writer import LlmWriter
 
 
 def open_store(settings: Settings) -> Store:
@@ -35,4 +40,14 @@ def open_coach(settings: Settings, store: Store | None = None) -> Coach:
         assessor,
         Grounder(searcher, settings.lang, searcher.embeddings.encode_queries),
         settings.max_probes,
+        open_writer(settings),
     )
+
+
+def open_writer(settings: Settings) -> LlmWriter | None:
+    """The language model that words the coach's turns, if one is configured (nothing connects yet)."""
+    if settings.llm_provider == "none":
+        return None
+    from dxcoach.llm.writer import LlmWriter
+
+    return LlmWriter(settings)

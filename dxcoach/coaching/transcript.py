@@ -44,6 +44,8 @@ def transcript(store: Store, session_id: str) -> dict[str, Any]:
             entry["citations"] = [{k: c[k] for k in CITATION_KEYS if k in c} for c in turn.data.get("citations", [])]
             if "element" in turn.data:
                 entry["probe_element"] = turn.data["element"]
+            if "llm" in turn.data:  # worded by a language model, or the notice of why it was not
+                entry["llm"] = turn.data["llm"]
         else:
             entry["covered"] = turn.data.get("covered", [])
         stages[turn.stage].append(entry)

@@ -102,22 +102,17 @@ def _offline(settings: Settings) -> Check:
 def _llm(settings: Settings) -> Check:
     if settings.llm_provider == "none":
         return Check(True, "llm", "none (guided coaching without a language model)")
-    import urllib.error
-    import urllib.request
+    from dxcoach.llm.providers import describe, health
 
-    url = settings.llm_url
-    try:
-        with urllib.request.urlopen(url, timeout=min(settings.llm_timeout, 5.0)) as response:
-            return Check(True, "llm", f"{settings.llm_provider} at {url} answered {response.status}")
-    except urllib.error.HTTPError as exc:
-        return Check(True, "llm", f"{settings.llm_provider} at {url} answered {exc.code}")
-    except (urllib.error.URLError, OSError) as exc:
-        return Check(
-            False,
-            "llm",
-            f"{settings.llm_provider} at {url}: {exc}",
-            "サーバーを起動するか DXCOACH_LLM_BASE_URL を確認してください",
-        )
+    state = health(settings, min(settings.llm_timeout, 5.0))
+    if state.ok:
+        return Check(True, "llm", f"{describe(settings)} answered ({state.detail})")
+    return Check(
+        False,
+        "llm",
+        f"{describe(settings)}: {state.detail} — coaching falls back to guided mode",
+        "サーバーを起動するか DXCOACH_LLM_BASE_URL を確認してください",
+    )
 
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (_home, _model, _index, _storage, _offline, _llm)

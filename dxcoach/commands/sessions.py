@@ -46,6 +46,9 @@ def cmd_session(settings: Settings, args: argparse.Namespace) -> int:
     coach = open_coach(settings)
     session_id = run_script(coach, script)
     data = transcript(coach.store, session_id)
+    for turn in coach.store.turns(session_id):
+        if "notice" in turn.data:
+            print(turn.data["notice"], file=sys.stderr)
     data["report_markdown"] = render_markdown(coach.rubric, data)
     if json_out:
         write_atomic(json_out, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

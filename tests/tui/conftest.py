@@ -10,7 +10,7 @@ import pytest
 
 from dxcoach.coaching.assess import Assessor
 from dxcoach.coaching.coach import Coach
-from dxcoach.coaching.factory import open_store
+from dxcoach.coaching.factory import open_store, open_writer
 from dxcoach.coaching.grounding import Grounder
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.config import Settings, load_settings
@@ -20,8 +20,8 @@ from tests.fakes import LexicalSearcher, fake_embed
 SEARCHER = LexicalSearcher()
 
 
-def make_settings(home: Path, lang: str = "ja") -> Settings:
-    return load_settings(home, env={"DXCOACH_LANG": lang})
+def make_settings(home: Path, lang: str = "ja", **env: str) -> Settings:
+    return load_settings(home, env={"DXCOACH_LANG": lang, **env})
 
 
 def fake_coach_factory(settings: Settings) -> Callable[[], Coach]:
@@ -29,15 +29,16 @@ def fake_coach_factory(settings: Settings) -> Callable[[], Coach]:
         rubric = load_rubric(settings.lang)
         # Thresholds for the hashing embedder: bigram overlap, not meaning; cues do most of the work.
         assessor = Assessor(rubric, fake_embed, threshold=0.6, cue_threshold=0.0)
-        return Coach(open_store(settings), rubric, assessor, Grounder(SEARCHER, settings.lang, fake_embed))  # type: ignore[arg-type]
+        grounder = Grounder(SEARCHER, settings.lang, fake_embed)  # type: ignore[arg-type]
+        return Coach(open_store(settings), rubric, assessor, grounder, writer=open_writer(settings))
 
     return build
 
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., DxCoachApp]:
-    def make(lang: str = "ja", **kwargs: object) -> DxCoachApp:
-        settings = make_settings(tmp_path / "home", lang)
+    def make(lang: str = "ja", env: dict[str, str] | None = None, **kwargs: object) -> DxCoachApp:
+        settings = make_settings(tmp_path / "home", lang, **(env or {}))
         return DxCoachApp(settings, coach_factory=fake_coach_factory(settings), **kwargs)  # type: ignore[arg-type]
 
     return make

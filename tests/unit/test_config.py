@@ -11,8 +11,10 @@ from dxcoach.errors import UserError
 def test_defaults_and_env_override(tmp_path: Path) -> None:
     s = load_settings(tmp_path, env={})
     assert (s.lang, s.embed_model, s.llm_provider, s.llm_timeout) == ("ja", "default", "none", 30.0)
-    s = load_settings(tmp_path, env={"DXCOACH_LANG": "EN", "DXCOACH_LLM_PROVIDER": "ollama"})
-    assert s.lang == "en" and s.llm_url == "http://127.0.0.1:11434"
+    s = load_settings(tmp_path, env={"DXCOACH_LANG": "EN", "DXCOACH_LLM_PROVIDER": "ollama", "DXCOACH_LLM_MODEL": "m"})
+    assert s.lang == "en" and s.llm_url == "http://127.0.0.1:11434" and s.llm_context == 8192
+    s = load_settings(tmp_path, env={"DXCOACH_LLM_PROVIDER": "openai", "DXCOACH_LLM_CONTEXT": "4096"})
+    assert s.llm_url == "http://127.0.0.1:8080/v1" and s.llm_context == 4096  # llama.cpp serves one model
 
 
 def test_home_from_env_and_flag_wins(tmp_path: Path) -> None:
@@ -34,6 +36,9 @@ def test_toml_file_in_home_is_read_and_env_beats_it(tmp_path: Path) -> None:
         ({"DXCOACH_LLM_PROVIDER": "cloud"}, "DXCOACH_LLM_PROVIDER"),
         ({"DXCOACH_LLM_TIMEOUT": "abc"}, "設定値"),
         ({"DXCOACH_LLM_TIMEOUT": "-1"}, "DXCOACH_LLM_TIMEOUT"),
+        ({"DXCOACH_LLM_CONTEXT": "512"}, "DXCOACH_LLM_CONTEXT"),
+        ({"DXCOACH_LLM_CONTEXT": "lots"}, "設定値"),
+        ({"DXCOACH_LLM_PROVIDER": "ollama"}, "DXCOACH_LLM_MODEL"),
     ],
 )
 def test_bad_values_are_user_errors(tmp_path: Path, env: dict[str, str], message: str) -> None:

@@ -27,6 +27,7 @@ from dxcoach import texts
 from dxcoach.coaching.coach import record_answer, stage_reached
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.errors import UserError
+from dxcoach.llm.writer import Stream
 from dxcoach.storage.db import Turn
 from dxcoach.tui.labels import localise_bindings, tui_labels
 from dxcoach.tui.screens.modals import HelpModal, PassageModal
@@ -46,20 +47,22 @@ KEYS = [
     ("ctrl+j", "noop", "newline", True),
     ("f1", "help", "help", True),
 ]
+LLM_KEYS = [("escape", "stop_reply", "stop_reply", True), ("ctrl+r", "retry_llm", "retry_llm", True)]
 
 
 class CoachingScreen(Screen[None]):
     app: DxCoachApp
     busy: reactive[bool] = reactive(False)
 
-    def __init__(self, session_id: str, lang: str) -> None:
+    def __init__(self, session_id: str, lang: str, *, with_llm: bool = False) -> None:
         super().__init__()
         self.session_id = session_id
         self.lang = lang
         self.t = tui_labels(lang)
         self.kinds: dict[str, str] = texts.load(lang, "ui")["kinds"]
         self.rubric = load_rubric(lang)
-        localise_bindings(self, lang, KEYS)
+        self.stream: Stream | None = None  # the reply being streamed, while a model words it
+        localise_bindings(self, lang, [*KEYS, *(LLM_KEYS if with_llm else [])])
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,19 +123,31 @@ class CoachingScreen(Screen[None]):
             coach = self.app.coach
             if coach is None:
                 return
-            turns = coach.command(self.session_id, command, target) if command else coach.respond(self.session_id)
+            stream = self.stream = Stream(on_text=lambda text: self._from_thread(self.show_live, text))
+            if command:
+                turns = coach.command(self.session_id, command, target, stream=stream)
+            else:
+                turns = coach.respond(self.session_id, stream=stream)
             self._from_thread(self.after_reply, turns)
         except UserError as exc:
             self._from_thread(self.notify, str(exc), severity="warning")
         finally:
+            self.stream = None
             self._from_thread(setattr, self, "busy", False)
 
     def _from_thread(self, callback: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the app has quit: nothing left to show
             self.app.call_from_thread(callback, *args, **kwargs)
 
+    def show_live(self, text: str) -> None:
+        self.query_one(Conversation).show_live(self.t["coach"], text)
+
     def after_reply(self, turns: list[Turn]) -> None:
+        self.query_one(Conversation).end_live()
         self.show_turns(turns)
+        for turn in turns:  # the model failed: one line, and the turn in guided wording
+            if "notice" in turn.data:
+                self.notify(f"{turn.data['notice']} {self.t['retry_hint']}", severity="warning", timeout=10)
         if any(t.kind == "summary" for t in turns):
             self.app.open_summary(self.session_id)
 
@@ -167,6 +182,17 @@ class CoachingScreen(Screen[None]):
 
     def action_noop(self) -> None:
         """Ctrl+J is handled by the answer box; the binding only shows it in the footer."""
+
+    def action_stop_reply(self) -> None:
+        """Esc: stop the model's reply; what arrived so far is kept, marked as cut."""
+        if self.stream is not None:
+            self.stream.stop.set()
+
+    def action_retry_llm(self) -> None:
+        coach = self.app.coach
+        if coach is not None and coach.writer is not None:
+            coach.writer.retry()
+            self.notify(self.t["retry_llm_done"])
 
     def action_help(self) -> None:
         self.app.push_screen(HelpModal(self.t["help_text"], self.t["close"]))
