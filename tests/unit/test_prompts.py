@@ -126,3 +126,28 @@ def test_labelled_answers_name_real_elements(path: object) -> None:
     order = load_rubric("ja").element_order()
     for row in rows:
         assert row["answer"].strip() and set(row.get("covered") or []) <= set(order[row["stage"]]), row
+
+
+LLM_PLACEHOLDERS = {
+    "source": {"n", "kind", "title", "body"},
+    "profile": {"company", "industry", "employees", "region"},
+    "fallback": {"provider", "reason"},
+}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_llm_prompt_files_use_known_placeholders(lang: str) -> None:
+    llm = texts.load(lang, "llm")
+    assert fields(llm["system"]) == {
+        "number", "title", "question", "profile", "covered", "missing", "sources", "task",
+    }  # fmt: skip
+    for key, expected in LLM_PLACEHOLDERS.items():
+        assert fields(llm[key]) == expected, (lang, key)
+    assert (
+        fields(llm["task"]["open"]) == fields(llm["task"]["revisit"]) | {"question"} == {"number", "title", "question"}
+    )
+    assert fields(llm["task"]["probe"]) == {"element", "probe"}
+    assert fields(llm["task"]["obstacle"]) == {"topics"}
+    assert fields(llm["reasons"]["http"]) == {"code"} and fields(llm["reasons"]["timeout"]) == {"seconds"}
+    assert set(llm) == set(texts.load("ja", "llm"))  # the two languages carry the same keys
+    assert "[1]" in llm["system"]  # the model is told how to cite
