@@ -11,6 +11,7 @@ line) or ``SILENT`` (the request is read, and nothing is ever sent back). Health
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -62,6 +63,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, {"data": [{"id": "test-model"}], "models": [{"name": "test-model"}]})
 
     def do_POST(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client stopped reading (Esc)
+            self._post()
+
+    def _post(self) -> None:
         script = self.server.script
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         script.requests.append({"path": self.path, "body": body})
