@@ -25,3 +25,17 @@ def test_core_modules_do_not_import_textual() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_guided_coaching_does_not_load_the_llm_clients() -> None:
+    """Without a model configured, nothing of LangChain's chat clients is imported (start-up time)."""
+    code = (
+        "import sys\n"
+        "from dxcoach.coaching import coach, factory\n"
+        "from dxcoach.config import load_settings\n"
+        "assert factory.open_writer(load_settings('/nonexistent', env={})) is None\n"
+        "print(','.join(m for m in ('langchain_openai', 'langchain_ollama', 'openai', 'ollama') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
