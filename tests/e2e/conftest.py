@@ -37,15 +37,22 @@ def built_home(tmp_path_factory: pytest.TempPathFactory, default_model_dir: Path
         [sys.executable, "-m", "dxcoach", "index"], env=cli_env(home), capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stderr
+    # Fit the assessor's probes once too (they are cached in the home), so that every test's copy starts warm.
+    fit = "from dxcoach.coaching.factory import open_coach as o\nfrom dxcoach.config import load_settings as s\no(s())"
+    result = subprocess.run(
+        [sys.executable, "-c", fit], env=cli_env(home), capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
     return home
 
 
 @pytest.fixture
 def home(tmp_path: Path, built_home: Path) -> Path:
-    """A fresh home of this test's own, with a copy of the built index (cheap: a few MB)."""
+    """A fresh home of this test's own, with a copy of the built index and the fitted probes (a few MB)."""
     h = tmp_path / "home"
     _link_models(h, (built_home / "models").resolve())
     shutil.copytree(built_home / "index", h / "index")
+    shutil.copytree(built_home / "cache", h / "cache")
     return h
 
 

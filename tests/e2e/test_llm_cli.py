@@ -79,3 +79,23 @@ def test_a_live_local_model_coaches_with_valid_citations(home: Path, run_cli: Ru
     for turn in worded:
         numbers = {int(n) for n in re.findall(r"\[(\d+)\]", turn["text"])}
         assert all(1 <= n <= len(turn["citations"]) for n in numbers)
+
+
+def test_a_dead_server_gives_a_guided_session_and_one_line_per_try(home: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    script = tmp_path / "short.yaml"
+    script.write_text(
+        "profile: {company: 有限会社みなと食堂, industry: 飲食業}\n"
+        "answers:\n  purpose: [港町の定食屋として、朝の魚を手頃な値段で出しています。]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "session.json"
+    result = run_cli(
+        home, "session", "--script", str(script), "--json", str(out), env=llm_env(closed_port_url("openai"))
+    )
+    assert result.returncode == 0, result.stderr
+    notices = [line for line in result.stderr.splitlines() if "ガイド付きモード" in line]
+    assert notices and all("サーバーに接続できません" in line for line in notices)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["stages"][0]["turns"][1]["text"] == "港町の定食屋として、朝の魚を手頃な値段で出しています。"
+    assert data["summary"] is not None  # the whole session ran, in guided wording
+    assert "1/4" in data["stages"][0]["turns"][0]["text"]
