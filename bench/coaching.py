@@ -44,9 +44,9 @@ def timed_coach(coach: Coach, latencies: list[float]) -> None:
     """Time every reply: ``Coach._respond`` is the one pass behind answer, command and respond."""
     inner = coach._respond
 
-    def respond(session_id: str, turns: list[Any]) -> list[Any]:
+    def respond(session_id: str, turns: list[Any], stream: Any = None) -> list[Any]:
         start = time.perf_counter()
-        out = inner(session_id, turns)
+        out = inner(session_id, turns, stream)
         latencies.append(time.perf_counter() - start)
         return out
 
