@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from dxcoach import texts
 from dxcoach.coaching import machine, obstacles
 from dxcoach.coaching.assess import Assessor
-from dxcoach.coaching.grounding import Citation, Grounder, History
+from dxcoach.coaching.grounding import COACH_KINDS, Citation, Grounder, History
 from dxcoach.coaching.machine import STAGES, SUMMARY, Action, Answered, Back, Event, Next, Skip, State
 from dxcoach.coaching.phrasing import Voice, variant
 from dxcoach.coaching.rubric import Element, Rubric, Stage
@@ -331,8 +331,7 @@ class _Reply:
         dialogue = [
             ("owner" if t.role == "owner" else "coach", t.text)
             for t in [*self.turns_so_far, *self.said]
-            if (t.role == "owner" and t.kind == "answer")
-            or (t.role == "coach" and t.kind in ("open", "probe", "close"))
+            if (t.role, t.kind) == ("owner", "answer") or (t.role == "coach" and t.kind in COACH_KINDS)
         ]
         answer = dialogue.pop()[1] if dialogue and dialogue[-1][0] == "owner" else ""
         covered = self.replay.state.stage(stage.id).covered

@@ -54,6 +54,7 @@ class DxCoachApp(App[None]):
         self.sub_title = self.t["loading"]
         if self.with_llm:
             self._show_llm(self.t["llm_checking"])
+            threading.Thread(target=self._check_llm, name="dxcoach-llm-check", daemon=True).start()
         if self._new_profile is not None:  # `dxcoach new`: straight to the first question
             self.open_session(create_session(self.store, self._new_profile, self.lang))
         else:
@@ -78,18 +79,20 @@ class DxCoachApp(App[None]):
             self.coach_ready.set()  # release waiting replies: they find the coach, or none
         with contextlib.suppress(RuntimeError):  # the app may have quit meanwhile
             self.call_from_thread(self._loaded)
-        if self.coach is not None and self.coach.writer is not None:
-            from dxcoach.llm.providers import health
-
-            state = health(self.settings, min(self.settings.llm_timeout, 5.0))
-            status = self.t["llm_up"] if state.ok else self.t["llm_down"].format(detail=state.detail)
-            with contextlib.suppress(RuntimeError):
-                self.call_from_thread(self._show_llm, status)
 
     def _loaded(self) -> None:
         self.sub_title = ""  # the header's loading state goes away: that is the signal, no toast
         if self.load_error:
             self.notify(self.t["load_failed"].format(error=self.load_error), severity="error", timeout=30)
+
+    def _check_llm(self) -> None:
+        """Ask the model's server once, beside the model load (a quick GET, at most 5 s)."""
+        from dxcoach.llm.providers import health
+
+        state = health(self.settings, min(self.settings.llm_timeout, 5.0))
+        status = self.t["llm_up"] if state.ok else self.t["llm_down"].format(detail=state.detail)
+        with contextlib.suppress(RuntimeError):  # the app may have quit meanwhile
+            self.call_from_thread(self._show_llm, status)
 
     def _show_llm(self, status: str) -> None:
         """The header names the model in use and whether its server answers."""
