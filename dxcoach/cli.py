@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import NoReturn
 
 from dxcoach import __version__
@@ -41,6 +42,13 @@ def _positive_k(value: str) -> int:
     return k
 
 
+def _date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください: {value}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--home", default=argparse.SUPPRESS, help="data directory (same as DXCOACH_HOME)")
@@ -58,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--industry", required=True)
     p.add_argument("--employees", type=int)
     p.add_argument("--region", default="")
+    p.add_argument(
+        "--from-last", action="store_true", help="show the company's last session's answers as a starting point"
+    )
     p.set_defaults(handler=_handler("tui", "run_new"))
 
     p = sub.add_parser("index", parents=[common], help="build or update the index (no-op when nothing changed)")
@@ -93,17 +104,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sessions", parents=[common], help="list, show, export or delete stored sessions")
     ss = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
-    q = ss.add_parser("list", parents=[common], help="sessions grouped by company")
+    q = ss.add_parser("list", parents=[common], help="sessions grouped by company, with the stage reached")
+    q.add_argument("--company", default="", help="only companies whose name contains TEXT")
+    q.add_argument("--industry", default="", help="only industries containing TEXT")
+    q.add_argument("--since", type=_date, help="updated on or after YYYY-MM-DD")
+    q.add_argument("--until", type=_date, help="updated on or before YYYY-MM-DD")
     q.set_defaults(handler=_handler("sessions", "cmd_list"))
     q = ss.add_parser("show", parents=[common], help="print a session")
     q.add_argument("id")
     q.add_argument("--json", action="store_true")
     q.set_defaults(handler=_handler("sessions", "cmd_show"))
-    q = ss.add_parser("export", parents=[common], help="write a session's report")
+    q = ss.add_parser(
+        "export", parents=[common], help="write a session's report (md, html) or the whole session (json)"
+    )
     q.add_argument("id")
-    q.add_argument("--format", default="md", choices=["md", "html"])
+    q.add_argument("--format", default="md", choices=["md", "html", "json"])
     q.add_argument("-o", "--output", help="file (default: stdout)")
+    q.add_argument("--with-notes", action="store_true", help="include the facilitator's notes in the report")
+    q.add_argument("--compare", metavar="EARLIER_ID", help="include a comparison with an earlier session")
     q.set_defaults(handler=_handler("sessions", "cmd_export"))
+    q = ss.add_parser("import", parents=[common], help="restore a session from an exported JSON file")
+    q.add_argument("file")
+    q.set_defaults(handler=_handler("sessions", "cmd_import"))
+    q = ss.add_parser("compare", parents=[common], help="two sessions of one company: elements gained and lost")
+    q.add_argument("earlier")
+    q.add_argument("later")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=_handler("sessions", "cmd_compare"))
     q = ss.add_parser("delete", parents=[common], help="delete a session")
     q.add_argument("id")
     q.add_argument("--yes", action="store_true", help="do not ask for confirmation")

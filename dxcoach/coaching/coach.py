@@ -73,13 +73,31 @@ def stage_reached(store: Store, session_id: str) -> str:
     return STAGES[0]
 
 
-def create_session(store: Store, profile: dict[str, Any], lang: str) -> str:
-    """Store a new session (fast, no model); the coach's opening follows with ``Coach.respond``."""
+def create_session(store: Store, profile: dict[str, Any], lang: str, *, from_last: bool = False) -> str:
+    """Store a new session (fast, no model); the coach's opening follows with ``Coach.respond``.
+
+    ``from_last``: the company's last session becomes this one's starting point — its answers are
+    shown at each stage, marked as last time's, and count for nothing until the owner answers anew.
+    """
     company = str(profile.get("company", "")).strip()
     if not company:
         raise UserError("会社名（company）は必須です")
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in profile.items() if v not in (None, "")}
-    return store.create_session(clean, lang)
+    last = store.last_session(company) if from_last else None
+    return store.create_session(clean, lang, based_on=last.id if last else "")
+
+
+def last_answers(store: Store, session_id: str, stage: str) -> tuple[str, list[str]]:
+    """The answers given at ``stage`` in the session this one started from, and that session's date."""
+    based_on = store.session(session_id).based_on
+    if not based_on:
+        return "", []
+    try:
+        earlier = store.session(based_on)
+    except UserError:  # deleted since: nothing to show
+        return "", []
+    answers = [t.text for t in store.turns(earlier.id) if t.role == "owner" and t.kind == "answer" and t.stage == stage]
+    return earlier.created_at[:10], answers
 
 
 def record_answer(store: Store, session_id: str, text: str, stage: str | None = None) -> Turn:
@@ -120,8 +138,8 @@ class Coach:
         return str(self.t["list_sep"]).join(stage.element(e).label for e in ids)
 
     # ---- sessions ---------------------------------------------------------------------------
-    def new_session(self, profile: dict[str, Any]) -> str:
-        session_id = create_session(self.store, profile, self.rubric.lang)
+    def new_session(self, profile: dict[str, Any], *, from_last: bool = False) -> str:
+        session_id = create_session(self.store, profile, self.rubric.lang, from_last=from_last)
         self.respond(session_id)
         return session_id
 
@@ -283,6 +301,10 @@ class _Reply:
         plain, helps = self._source_lines(citations)  # help for an obstacle just named comes first
         guided = "\n".join([*helps, *([""] if helps else []), body, "", *plain])
         text, citations, extra = self._worded("revisit" if answers else "open", stage, guided, citations)
+        day, earlier = ("", []) if answers else last_answers(self.coach.store, self.session_id, stage.id)
+        if earlier:  # last time's answers, shown as such: they count only once the owner answers anew
+            previous = "\n".join(f"・{a}" for a in earlier)
+            text += "\n\n" + self.t["last_time"].format(date=day, previous=previous)
         return self._save(stage.id, "open", text, citations, extra)
 
     def _close(self, stage_id: str, state: State) -> Turn:

@@ -46,6 +46,14 @@ class Stage:
     retrieval_query: str
     elements: tuple[Element, ...]
 
+    @property
+    def label(self) -> str:
+        """How the stage is named in lists and headers: ``2/4 ビジョン``."""
+        return f"{self.number}/4 {self.short}"
+
+    def labels(self, element_ids: list[str], sep: str) -> str:
+        return sep.join(self.element(e).label for e in element_ids)
+
     def element(self, element_id: str) -> Element:
         for e in self.elements:
             if e.id == element_id:

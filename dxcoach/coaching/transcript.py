@@ -53,6 +53,10 @@ def transcript(store: Store, session_id: str) -> dict[str, Any]:
         "session_id": row.id,
         "profile": row.profile,
         "language": row.language,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "based_on": row.based_on,
         "stages": [{"id": s, "turns": turns} for s, turns in stages.items()],
         "summary": latest_summary(store, row.id),
+        "notes": store.notes(row.id),  # the facilitator's, per stage: never in a client report unless asked
     }

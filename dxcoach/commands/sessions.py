@@ -16,6 +16,7 @@ from dxcoach.coaching.transcript import transcript
 from dxcoach.config import Settings
 from dxcoach.errors import UserError
 from dxcoach.report.markdown import render_markdown
+from dxcoach.storage.db import SessionRow
 
 
 def _check_output(path: str | None) -> Path | None:
@@ -58,24 +59,76 @@ def cmd_session(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _matches(row: SessionRow, args: argparse.Namespace) -> bool:
+    industry = str(row.profile.get("industry", ""))
+    day = row.updated_at[:10]
+    return (
+        args.company.strip() in row.company
+        and args.industry.strip() in industry
+        and (not args.since or day >= args.since)
+        and (not args.until or day <= args.until)
+    )
+
+
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     store = open_store(settings)
     rubric = load_rubric(settings.lang)
-    rows = store.sessions()
+    rows = [row for row in store.sessions() if _matches(row, args)]
     if not rows:
-        print(texts.ui(settings.lang, "cli", "no_sessions"))
+        filtered = args.company or args.industry or args.since or args.until
+        print(texts.ui(settings.lang, "cli", "no_match" if filtered else "no_sessions"))
         return 0
     company = None
     for row in rows:
         if row.company != company:
             company = row.company
-            print(company)
+            print(f"{company}  ({row.profile.get('industry', '')})")
         stage = stage_reached(store, row.id)
-        if stage == "summary":
-            label = texts.ui(settings.lang, "tui", "summary_done")
-        else:
-            label = f"{rubric.stage(stage).number}/4 {rubric.stage(stage).short}"
-        print(f"  {row.id}  {label:24}  {row.updated_at}")
+        done = stage == "summary"
+        label = texts.ui(settings.lang, "tui", "summary_done") if done else rubric.stage(stage).label
+        print(f"  {row.id}  {label:24}  {row.updated_at.replace('T', ' ')[:16]}")
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from dxcoach.storage.portable import import_session, read_session_file
+
+    path = Path(args.file).expanduser()
+    data = read_session_file(path)
+    store = open_store(settings)
+    session_id, imported = import_session(store, data, str(path))
+    key = "imported" if imported else "already_imported"
+    print(texts.ui(settings.lang, "cli", key).format(id=session_id, company=store.session(session_id).company))
+    return 0
+
+
+def cmd_compare(settings: Settings, args: argparse.Namespace) -> int:
+    from dxcoach.coaching.compare import compare
+
+    store = open_store(settings)
+    earlier, later = transcript(store, args.earlier), transcript(store, args.later)
+    rubric = load_rubric(settings.lang)
+    changes = compare(rubric, earlier, later)
+    if args.json:
+        out = {"earlier": earlier["session_id"], "later": later["session_id"], "stages": [c.as_json() for c in changes]}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    t = texts.load(settings.lang, "ui")["compare"]
+    company, dates = later["profile"].get("company"), (earlier["created_at"][:10], later["created_at"][:10])
+    print(t["heading"].format(company=company, earlier=dates[0], later=dates[1]))
+    for change in changes:
+        stage = rubric.stage(change.stage)
+        count = t["count"].format(before=len(change.before), after=len(change.after), total=len(stage.elements))
+        print(f"\n{stage.label}  {count}")
+        print(f"  {t['gained']}: {stage.labels(change.gained, t['sep']) or t['none']}")
+        print(f"  {t['lost']}: {stage.labels(change.lost, t['sep']) or t['none']}")
+        for title, answers in (
+            (t["answers_before"], change.answers_before),
+            (t["answers_after"], change.answers_after),
+        ):
+            print(f"  {title}:")
+            for answer in answers or [t["none"]]:
+                print(f"    ・{answer}")
     return 0
 
 

@@ -44,4 +44,4 @@ def run_new(settings: Settings, args: argparse.Namespace) -> int:
     from dxcoach.tui.app import DxCoachApp
 
     profile = {"company": args.company, "industry": args.industry, "employees": args.employees, "region": args.region}
-    return _run(DxCoachApp(settings, new_profile=profile))
+    return _run(DxCoachApp(settings, new_profile=profile, from_last=args.from_last))

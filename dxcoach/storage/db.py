@@ -55,8 +55,25 @@ def _v1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    """Facilitator notes per stage, and the session a new one started from (the same company's last)."""
+    _run(
+        conn,
+        """
+        CREATE TABLE notes (
+            session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            stage       TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            PRIMARY KEY (session_id, stage)
+        );
+        ALTER TABLE sessions ADD COLUMN based_on TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
 # Numbered migrations: index i brings the schema from version i to i + 1. Never edit one that shipped.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -82,6 +99,11 @@ class SessionRow:
     language: str
     created_at: str
     updated_at: str
+    based_on: str = ""  # the earlier session of the same company this one started from
+
+    @classmethod
+    def of(cls, row: Any) -> SessionRow:
+        return cls(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6])
 
 
 class Store:
@@ -127,12 +149,12 @@ class Store:
             return self.conn.execute(sql, params).fetchall()
 
     # sessions ---------------------------------------------------------------------------------
-    def create_session(self, profile: dict[str, Any], language: str) -> str:
+    def create_session(self, profile: dict[str, Any], language: str, based_on: str = "") -> str:
         session_id = uuid.uuid4().hex[:12]
         stamp = now()
         with self.transaction() as c:
             c.execute(
-                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     str(profile.get("company", "")),
@@ -140,6 +162,7 @@ class Store:
                     language,
                     stamp,
                     stamp,
+                    based_on,
                 ),
             )
         return session_id
@@ -154,16 +177,22 @@ class Store:
             if len(matches) != 1:
                 raise UserError(f"セッションが見つかりません: {session_id}")
             row = matches[0]
-        return SessionRow(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5])
+        return SessionRow.of(row)
 
     def sessions(self) -> list[SessionRow]:
         rows = self._read("SELECT * FROM sessions ORDER BY company, updated_at DESC")
-        return [SessionRow(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5]) for r in rows]
+        return [SessionRow.of(r) for r in rows]
+
+    def last_session(self, company: str) -> SessionRow | None:
+        """The company's most recently updated session (the starting point for the next one)."""
+        rows = self._read("SELECT * FROM sessions WHERE company = ? ORDER BY updated_at DESC LIMIT 1", (company,))
+        return SessionRow.of(rows[0]) if rows else None
 
     def delete_session(self, session_id: str) -> None:
         full_id = self.session(session_id).id
         with self.transaction() as c:
             c.execute("DELETE FROM turns WHERE session_id = ?", (full_id,))
+            c.execute("DELETE FROM notes WHERE session_id = ?", (full_id,))
             c.execute("DELETE FROM sessions WHERE id = ?", (full_id,))
 
     # turns ------------------------------------------------------------------------------------
@@ -195,3 +224,77 @@ class Store:
                 "UPDATE turns SET data = ? WHERE session_id = ? AND seq = ?",
                 (json.dumps(data, ensure_ascii=False), session_id, seq),
             )
+
+    # facilitator notes ------------------------------------------------------------------------
+    def set_note(self, session_id: str, stage: str, text: str) -> None:
+        """A coordinator's private note for one stage (an empty text removes it)."""
+        with self.transaction() as c:
+            if text.strip():
+                c.execute(
+                    "INSERT INTO notes VALUES (?, ?, ?, ?) ON CONFLICT(session_id, stage) "
+                    "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                    (session_id, stage, text.strip(), now()),
+                )
+            else:
+                c.execute("DELETE FROM notes WHERE session_id = ? AND stage = ?", (session_id, stage))
+
+    def notes(self, session_id: str) -> dict[str, str]:
+        rows = self._read("SELECT stage, text FROM notes WHERE session_id = ? ORDER BY stage", (session_id,))
+        return {r[0]: r[1] for r in rows}
+
+    # whole sessions, as rows (export / import) ------------------------------------------------
+    def dump(self, session_id: str) -> dict[str, Any]:
+        """Every stored row of one session, timestamps included."""
+        row = self.session(session_id)
+        turns = self._read(
+            "SELECT seq, stage, role, kind, text, data, created_at FROM turns WHERE session_id = ? ORDER BY seq",
+            (row.id,),
+        )
+        notes = self._read("SELECT stage, text, updated_at FROM notes WHERE session_id = ? ORDER BY stage", (row.id,))
+        keys = ("seq", "stage", "role", "kind", "text", "data", "created_at")
+        return {
+            "session": {
+                "id": row.id,
+                "company": row.company,
+                "profile": row.profile,
+                "language": row.language,
+                "created_at": row.created_at,
+                "updated_at": row.updated_at,
+                "based_on": row.based_on,
+            },
+            "turns": [dict(zip(keys, (*t[:5], json.loads(t[5]), t[6]), strict=True)) for t in turns],
+            "notes": [{"stage": n[0], "text": n[1], "updated_at": n[2]} for n in notes],
+        }
+
+    def restore(self, dump: dict[str, Any]) -> None:
+        """Write a session exactly as ``dump`` gave it, in one transaction (all of it or nothing)."""
+        s = dump["session"]
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    s["id"],
+                    s["company"],
+                    json.dumps(s["profile"], ensure_ascii=False),
+                    s["language"],
+                    s["created_at"],
+                    s["updated_at"],
+                    s["based_on"],
+                ),
+            )
+            for t in dump["turns"]:
+                c.execute(
+                    "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        s["id"],
+                        t["seq"],
+                        t["stage"],
+                        t["role"],
+                        t["kind"],
+                        t["text"],
+                        json.dumps(t["data"], ensure_ascii=False),
+                        t["created_at"],
+                    ),
+                )
+            for n in dump["notes"]:
+                c.execute("INSERT INTO notes VALUES (?, ?, ?, ?)", (s["id"], n["stage"], n["text"], n["updated_at"]))

@@ -35,6 +35,7 @@ class DxCoachApp(App[None]):
         *,
         coach_factory: CoachFactory | None = None,
         new_profile: dict[str, Any] | None = None,
+        from_last: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -47,6 +48,7 @@ class DxCoachApp(App[None]):
         self.loader: threading.Thread | None = None
         self._factory = coach_factory or (lambda: open_coach(settings, self.store))
         self._new_profile = new_profile
+        self._from_last = from_last
         self.with_llm = settings.llm_provider != "none"
         localise_bindings(self, self.lang, [("ctrl+q", "quit", "quit", True)])
 
@@ -56,7 +58,7 @@ class DxCoachApp(App[None]):
             self._show_llm(self.t["llm_checking"])
             threading.Thread(target=self._check_llm, name="dxcoach-llm-check", daemon=True).start()
         if self._new_profile is not None:  # `dxcoach new`: straight to the first question
-            self.open_session(create_session(self.store, self._new_profile, self.lang))
+            self.open_session(create_session(self.store, self._new_profile, self.lang, from_last=self._from_last))
         else:
             self.push_screen(HomeScreen(self.lang))
         self.load_coach()

@@ -17,6 +17,7 @@ from tests.conftest import ROOT
 PLACEHOLDERS = {
     "open": {"number", "title", "intro", "question"},
     "revisit": {"number", "title", "previous"},
+    "last_time": {"date", "previous"},
     "reflect_item": {"phrase", "noun"},
     "excerpt_missing": {"name", "n"},
     "obstacle_intro": {"topics"},

@@ -24,13 +24,13 @@ from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
 
 from dxcoach import texts
-from dxcoach.coaching.coach import record_answer, stage_reached
+from dxcoach.coaching.coach import last_answers, record_answer, stage_reached
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.errors import UserError
 from dxcoach.llm.writer import Stream
 from dxcoach.storage.db import Turn
 from dxcoach.tui.labels import localise_bindings, tui_labels
-from dxcoach.tui.screens.modals import HelpModal, PassageModal
+from dxcoach.tui.screens.modals import HelpModal, NoteModal, PassageModal
 from dxcoach.tui.widgets.answer_box import AnswerBox
 from dxcoach.tui.widgets.conversation import Conversation
 from dxcoach.tui.widgets.sources import SourcesPanel
@@ -46,6 +46,8 @@ KEYS = [
     ("ctrl+o", "editor", "editor", True),
     ("ctrl+j", "noop", "newline", True),
     ("f1", "help", "help", True),
+    ("f2", "note", "note", True),
+    ("ctrl+l", "last_time", "last_time", True),
 ]
 LLM_KEYS = [("escape", "stop_reply", "stop_reply", True), ("ctrl+r", "retry_llm", "retry_llm", True)]
 
@@ -193,6 +195,31 @@ class CoachingScreen(Screen[None]):
         if coach is not None and coach.writer is not None:
             coach.writer.retry()
             self.notify(self.t["retry_llm_done"])
+
+    def action_note(self) -> None:
+        """F2: the facilitator's private note for the current stage (never in a client's report unless asked)."""
+        store, stage = self.app.store, stage_reached(self.app.store, self.session_id)
+        if stage not in {s.id for s in self.rubric.stages}:
+            stage = self.rubric.stages[-1].id  # at the summary: the last stage's note
+        title = self.t["note_title"].format(stage=self.rubric.stage(stage).label)
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                store.set_note(self.session_id, stage, text)
+                self.notify(self.t["note_saved"])
+
+        modal = NoteModal(title, store.notes(self.session_id).get(stage, ""), self.t["save"], self.t["cancel"])
+        self.app.push_screen(modal, save)
+
+    def action_last_time(self) -> None:
+        """Ctrl+L: last time's answers for this stage into the answer box — sent only if the owner sends them."""
+        _, answers = last_answers(self.app.store, self.session_id, stage_reached(self.app.store, self.session_id))
+        if not answers:
+            self.notify(self.t["no_last_time"])
+            return
+        box = self.query_one(AnswerBox)
+        box.load_text("\n".join(answers))
+        box.focus()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpModal(self.t["help_text"], self.t["close"]))

@@ -57,11 +57,7 @@ class HomeScreen(Screen[None]):
         previous = None
         for row in rows:
             stage = stage_reached(self.app.store, row.id)
-            progress = (
-                self.t["summary_done"]
-                if stage == "summary"
-                else f"{rubric.stage(stage).number}/4 {rubric.stage(stage).short}"
-            )
+            progress = self.t["summary_done"] if stage == "summary" else rubric.stage(stage).label
             company = row.company if row.company != previous else ""
             previous = row.company
             table.add_row(company, progress, row.updated_at.replace("T", " ")[:16], row.id, key=row.id)

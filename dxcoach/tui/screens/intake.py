@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from dxcoach.coaching.coach import create_session
 from dxcoach.errors import UserError
@@ -40,6 +40,7 @@ class IntakeScreen(Screen[None]):
             yield Input(id="employees", type="integer")
             yield Label(t["region"])
             yield Input(id="region")
+            yield Checkbox(t["from_last"], value=True, id="from-last")
             yield Static("", id="intake-error")
             yield Button(t["start"], id="start", variant="primary")
         yield Footer()
@@ -75,7 +76,8 @@ class IntakeScreen(Screen[None]):
         except UserError as exc:
             self.query_one("#intake-error", Static).update(str(exc))
             return
-        session_id = create_session(self.app.store, profile, self.lang)
+        from_last = self.query_one("#from-last", Checkbox).value
+        session_id = create_session(self.app.store, profile, self.lang, from_last=from_last)
         self.app.open_session(session_id, replace=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -1,4 +1,4 @@
-"""Modal screens: a passage in full, a yes/no question, help."""
+"""Modal screens: a passage in full, a yes/no question, help, a facilitator's note."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Markdown, Static
+from textual.widgets import Button, Label, Markdown, Static, TextArea
 
 
 class PassageModal(ModalScreen[None]):
@@ -68,3 +68,36 @@ class HelpModal(ModalScreen[None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss()
+
+
+class NoteModal(ModalScreen[str | None]):
+    """The facilitator's private note for one stage: Ctrl+S saves, Esc leaves it as it was."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, title: str, text: str, save: str, cancel: str) -> None:
+        super().__init__()
+        self.title_text, self.text, self.save_label, self.cancel_label = title, text, save, cancel
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title", markup=False)
+            yield TextArea(self.text, id="note", soft_wrap=True)
+            with Horizontal(id="buttons"):
+                yield Button(self.save_label, variant="primary", id="save")
+                yield Button(self.cancel_label, id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)

@@ -1,0 +1,69 @@
+"""The coordinator in the TUI: a private note per stage (F2), and last time's answers (Ctrl+L) that
+reach the answer box only — nothing is sent without the owner pressing Enter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Checkbox, Input, Select, TextArea
+
+from dxcoach.coaching.coach import create_session
+from dxcoach.tui.screens.coaching import CoachingScreen
+from dxcoach.tui.screens.home import HomeScreen
+from dxcoach.tui.screens.intake import IntakeScreen
+from dxcoach.tui.screens.modals import NoteModal
+from dxcoach.tui.widgets.answer_box import AnswerBox
+from tests.tui.conftest import wait_until
+from tests.tui.test_flow import SIZE, turn_texts
+
+PROFILE = {"company": "有限会社みなと食堂", "industry": "飲食業"}
+
+
+async def test_f2_keeps_a_private_note_for_the_stage(make_app: Any) -> None:
+    app = make_app(new_profile=PROFILE)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, CoachingScreen) and not app.screen.busy)
+        screen = app.screen
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteModal))
+        assert "1/4" in str(app.screen.query_one("#dialog-title").render())
+        app.screen.query_one(TextArea).insert("社長は息子さんへの承継を気にしている")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        sid = app.store.sessions()[0].id
+        assert app.store.notes(sid) == {"purpose": "社長は息子さんへの承継を気にしている"}
+        await pilot.press("f2")  # opens with the note; Esc leaves it as it was
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteModal))
+        assert app.screen.query_one(TextArea).text == "社長は息子さんへの承継を気にしている"
+        app.screen.query_one(TextArea).insert("（消えるはず）")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert app.store.notes(sid) == {"purpose": "社長は息子さんへの承継を気にしている"}
+        assert not any("承継" in t for t in turn_texts(screen))  # never in the conversation
+
+
+async def test_last_times_answers_are_shown_and_go_to_the_box_only_on_ctrl_l(make_app: Any) -> None:
+    app = make_app()
+    earlier = create_session(app.store, PROFILE, "ja")
+    app.store.add_turn(earlier, "purpose", "owner", "answer", "港町の定食屋です。")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        intake = app.screen
+        assert intake.query_one("#from-last", Checkbox).value  # on by default
+        intake.query_one("#company", Input).value = "有限会社みなと食堂"
+        intake.query_one("#industry", Select).value = "飲食業"
+        await pilot.click("#start")
+        await wait_until(pilot, lambda: isinstance(app.screen, CoachingScreen))
+        screen: CoachingScreen = app.screen  # type: ignore[assignment]
+        await wait_until(pilot, lambda: len(turn_texts(screen)) == 1 and not screen.busy)
+        assert "前回（" in turn_texts(screen)[0] and "港町の定食屋です" in turn_texts(screen)[0]
+        sid = screen.session_id
+        assert [t for t in app.store.turns(sid) if t.role == "owner"] == []  # nothing taken as an answer
+        await pilot.press("ctrl+l")
+        assert screen.query_one(AnswerBox).text == "港町の定食屋です。"
+        assert [t for t in app.store.turns(sid) if t.role == "owner"] == []  # still the owner's to send
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: [t.text for t in app.store.turns(sid) if t.role == "owner"] != [])
+        assert [t.text for t in app.store.turns(sid) if t.role == "owner"] == ["港町の定食屋です。"]
