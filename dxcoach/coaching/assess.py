@@ -3,19 +3,23 @@
 The answer is cut into units: sentences and, inside them, clauses (spoken, run-on answers are
 also cut after connectives such as 〜けど and 〜ので, hesitations such as えーと are dropped, and
 neighbouring clauses are paired). Each unit is scored for every element of the stage by a linear
-probe over its embedding: a ridge classifier per element, fitted when the assessor starts, on the
-rubric's examples (positive), its near misses and a few non-answers (negative), the other elements'
-examples (negative), and the owner answers labelled in ``prompts/labelled_answers.yaml``. Cosine
-similarity alone could not separate the elements: with this small model nearly every sentence scores
-0.84–0.90 against every element, while a probe learns the directions that tell them apart.
+probe over its embedding and its character n-grams: a ridge classifier per element, fitted when the
+assessor starts, on the rubric's examples (positive), its near misses and a few non-answers
+(negative), the other elements' examples (negative), and the owner answers labelled in
+``prompts/labelled_answers.yaml`` (each answer for its elements; each of its units as a negative for
+the elements the answer does not cover, since the probe later scores units, not whole answers).
+Cosine similarity alone could not separate the elements: with this small model nearly every sentence
+scores 0.84–0.90 against every element, while a probe learns the directions that tell them apart. The
+n-grams add what the small model blurs: 紙, FAX, 年後, 任せ, a negation.
 
 A unit may show several elements (「漁師さんに、朝揚がった魚をお腹いっぱい食べてもらう」 names the
 customers and the value). A cue word from the rubric, in the unit itself, lets an element count with
 a lower score; an element may also require concrete words (a number for a target). The evidence kept
 for an element is the clause that shows it, so that the coach and the report quote the right words.
 
-Thresholds and the ridge strength were chosen by 4-fold cross-validation on the labelled answers and
-checked on the held-out ``tests/data/assessment_labels_spoken.yaml`` (bench/assessment.py).
+Thresholds, the ridge strength and the n-gram weight were chosen by 4-fold cross-validation on the
+labelled answers and checked on the held-out ``tests/data/assessment_labels_spoken.yaml``
+(bench/assessment.py).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -39,10 +45,13 @@ from dxcoach.retrieval.normalize import normalize_query
 EmbedFn = Callable[[Sequence[str]], np.ndarray]  # rows L2-normalised
 
 # Chosen with `bench/assessment.py --grid` by 4-fold cross-validation on the labelled answers (best
-# recall at precision >= 0.90); numbers in the README.
-THRESHOLD = 0.5  # a unit scoring at least this for an element shows it
-CUE_THRESHOLD = 0.0  # a unit holding one of the element's cue words needs only this
-RIDGE = 100.0  # regularisation of the probes: few examples, 384 dimensions
+# recall at precision >= 0.90, ties by F1); numbers in the README.
+THRESHOLD = 0.05  # a unit scoring at least this for an element shows it (probes aim at ±1)
+CUE_THRESHOLD = -0.4  # a unit holding one of the element's cue words needs only this
+RIDGE = 100.0  # regularisation of the probes: few examples, 384 + 4,096 dimensions
+LEXICAL = 40.0  # weight of the character n-grams next to the standardised embedding (norm ~20)
+_GRAMS = 4096  # hashed character 1-3-grams
+_VERSION = "probe-v2"  # in the cache key: a change of features or fitting refits old caches
 
 # Non-answers: a negative example for every element in every language.
 VAGUE = (
@@ -136,6 +145,22 @@ def cue_hit(cues: tuple[str, ...], text: str) -> str | None:
     return None
 
 
+def grams(texts: Sequence[str]) -> np.ndarray:
+    """Hashed character 1-3-grams (square-rooted counts, L2-normalised). crc32, not hash(): the
+    buckets must be the same in every process, since fitted probes are cached."""
+    out = np.zeros((len(texts), _GRAMS))
+    for row, text in enumerate(texts):
+        s = unicodedata.normalize("NFKC", text).lower()
+        for n in (1, 2, 3):
+            for i in range(len(s) - n + 1):
+                if s[i : i + n].strip():
+                    out[row, zlib.crc32(s[i : i + n].encode("utf-8")) % _GRAMS] += 1.0
+    out = np.sqrt(out)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    result: np.ndarray = out / np.where(norms == 0, 1.0, norms)
+    return result
+
+
 @dataclass(frozen=True)
 class Labelled:
     """An owner answer judged by a person: the elements of its stage it covers."""
@@ -150,31 +175,35 @@ def load_labelled(path: Path | None = None) -> list[Labelled]:
     return [Labelled(r["stage"], r["answer"], frozenset(r.get("covered") or ())) for r in rows]
 
 
-_PARTS = ("mean", "scale", "weights")
+_PARTS = ("mean", "scale", "weights", "lexical")
+_Row = tuple[str, frozenset[str], frozenset[str]]  # text, elements it shows, elements it says nothing on
 
 
 @dataclass(frozen=True)
 class _Probe:
-    """A ridge classifier over standardised embeddings: score = ((v - mean) / scale) @ weights."""
+    """A ridge classifier: score = ((v - mean) / scale) @ weights + LEXICAL * grams @ lexical."""
 
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
+    lexical: np.ndarray  # already multiplied by the n-gram weight
 
-    def __call__(self, vectors: np.ndarray) -> np.ndarray:
-        result: np.ndarray = ((vectors - self.mean) / self.scale) @ self.weights
+    def __call__(self, vectors: np.ndarray, text_grams: np.ndarray) -> np.ndarray:
+        result: np.ndarray = ((vectors - self.mean) / self.scale) @ self.weights + text_grams @ self.lexical
         return result
 
 
-def _fit(vectors: np.ndarray, positive: np.ndarray, ridge: float) -> _Probe:
-    """Ridge regression onto ±1, classes weighted equally (positives are few)."""
+def _fit(vectors: np.ndarray, text_grams: np.ndarray, positive: np.ndarray, ridge: float, lexical: float) -> _Probe:
+    """Ridge regression onto ±1, classes weighted equally (positives are few). Solved in the dual:
+    a few hundred rows against 4,480 features."""
     mean, scale = vectors.mean(axis=0), vectors.std(axis=0) + 1e-6
-    z = (vectors - mean) / scale
+    z = np.hstack([(vectors - mean) / scale, lexical * text_grams])
     share = float(positive.mean()) if positive.any() else 0.5
     weight = np.where(positive, 0.5 / share, 0.5 / (1 - share))
-    lhs = (z * weight[:, None]).T @ z + ridge * np.eye(z.shape[1])
-    rhs = (z * weight[:, None]).T @ np.where(positive, 1.0, -1.0)
-    return _Probe(mean, scale, np.linalg.solve(lhs, rhs))
+    dual = np.linalg.solve(z @ z.T + ridge * np.diag(1 / weight), np.where(positive, 1.0, -1.0))
+    w = z.T @ dual
+    d = vectors.shape[1]
+    return _Probe(mean, scale, w[:d], lexical * w[d:])
 
 
 class Assessor:
@@ -192,6 +221,7 @@ class Assessor:
         labelled: Sequence[Labelled] | None = None,
         ridge: float = RIDGE,
         cache: tuple[Path, str] | None = None,
+        lexical: float = LEXICAL,
     ) -> None:
         self.rubric = rubric
         self.embed = embed
@@ -200,37 +230,56 @@ class Assessor:
         self._cues: dict[tuple[str, str], tuple[str, ...]] = {}
         self._probes: dict[tuple[str, str], _Probe] = {}
         answers = load_labelled() if labelled is None else list(labelled)
-        # Per stage, the training texts and the elements each shows (none: a negative example).
-        rows: dict[str, list[tuple[str, frozenset[str]]]] = {s.id: [] for s in rubric.stages}
-        for stage in rubric.stages:
-            for element in stage.elements:
-                found = (_same_element(r, stage.id, element.id) for r in also)
-                sources = [element, *(e for e in found if e is not None)]
-                rows[stage.id] += [(t, frozenset({element.id})) for e in sources for t in (e.description, *e.examples)]
-                rows[stage.id] += [(t, frozenset()) for e in sources for t in e.near_misses]
-                self._cues[(stage.id, element.id)] = tuple(c for e in sources for c in e.cues)
-            rows[stage.id] += [(t, frozenset()) for t in VAGUE]
-            rows[stage.id] += [(a.answer, a.covered) for a in answers if a.stage == stage.id]
-        # ``cache``: (folder, the model's identity). Fitting embeds ~1,000 texts (seconds on a laptop);
+        rows = self._rows(also, answers)
+        # ``cache``: (folder, the model's identity). Fitting embeds ~1,500 texts (seconds on a laptop);
         # the probes depend only on the model and the texts, so they are kept once fitted.
-        payload = [cache[1] if cache else "", ridge, {k: [(t, sorted(c)) for t, c in v] for k, v in rows.items()}]
+        payload = [
+            _VERSION,
+            cache[1] if cache else "",
+            ridge,
+            lexical,
+            {k: [(t, sorted(c), sorted(u)) for t, c, u in v] for k, v in rows.items()},
+        ]
         digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
         stored = cache[0] / f"assessor-{digest}.npz" if cache else None
         keys = [(stage.id, e.id) for stage in rubric.stages for e in stage.elements]
         if stored is not None and self._load(stored, keys):
             return
-        texts = [t for stage_rows in rows.values() for t, _ in stage_rows]
-        vectors = embed(texts)  # one call for everything the probes learn from
+        texts = [t for stage_rows in rows.values() for t, _, _ in stage_rows]
+        vectors, text_grams = embed(texts), grams(texts)  # one call for everything the probes learn from
         start = 0
         for stage in rubric.stages:
-            shown = [covered for _, covered in rows[stage.id]]
-            block = vectors[start : start + len(shown)]
-            start += len(shown)
+            block = slice(start, start + len(rows[stage.id]))
+            start = block.stop
             for element in stage.elements:
-                positive = np.array([element.id in c for c in shown])
-                self._probes[(stage.id, element.id)] = _fit(block, positive, ridge)
+                # A unit of an answer that covers the element may or may not show it: left out.
+                known = np.array([element.id not in unknown for _, _, unknown in rows[stage.id]])
+                positive = np.array([element.id in covered for _, covered, _ in rows[stage.id]])[known]
+                self._probes[(stage.id, element.id)] = _fit(
+                    vectors[block][known], text_grams[block][known], positive, ridge, lexical
+                )
         if stored is not None:
             self._save(stored, keys)
+
+    def _rows(self, also: tuple[Rubric, ...], answers: list[Labelled]) -> dict[str, list[_Row]]:
+        """Per stage, the training texts: (text, the elements it shows, the elements it is no example of
+        either way). Collects the cues on the way."""
+        rows: dict[str, list[_Row]] = {s.id: [] for s in self.rubric.stages}
+        for stage in self.rubric.stages:
+            for element in stage.elements:
+                found = (_same_element(r, stage.id, element.id) for r in also)
+                sources = [element, *(e for e in found if e is not None)]
+                shows = frozenset({element.id})
+                rows[stage.id] += [(t, shows, frozenset()) for e in sources for t in (e.description, *e.examples)]
+                rows[stage.id] += [(t, frozenset(), frozenset()) for e in sources for t in e.near_misses]
+                self._cues[(stage.id, element.id)] = tuple(c for e in sources for c in e.cues)
+            rows[stage.id] += [(t, frozenset(), frozenset()) for t in VAGUE]
+            for a in answers:
+                if a.stage == stage.id:
+                    rows[stage.id].append((a.answer, a.covered, frozenset()))
+                    # Its units show none of the elements the answer lacks: the probes score units.
+                    rows[stage.id] += [(u.text, frozenset(), a.covered) for u in units(a.answer) if u.text != a.answer]
+        return rows
 
     def _load(self, path: Path, keys: list[tuple[str, str]]) -> bool:
         try:
@@ -256,9 +305,10 @@ class Assessor:
         parts = units(answer)
         if not parts:
             return [], np.zeros((0, 0))
-        vectors = self.embed([u.text for u in parts])
+        texts = [u.text for u in parts]
+        vectors, text_grams = self.embed(texts), grams(texts)
         elements = self.rubric.stage(stage_id).elements
-        return parts, np.stack([self._probes[(stage_id, e.id)](vectors) for e in elements], axis=1)
+        return parts, np.stack([self._probes[(stage_id, e.id)](vectors, text_grams) for e in elements], axis=1)
 
     def assess(self, stage_id: str, answer: str) -> Assessment:
         parts, score = self.matrix(stage_id, answer)

@@ -68,29 +68,30 @@ def test_labelled_sets_are_big_and_balanced() -> None:
 
 
 def test_held_out_spoken_answers_meet_the_floor(real_embeddings: Any) -> None:
-    """The shipped assessor on answers it never learnt from. Measured P 0.832 / R 0.852."""
+    """The shipped assessor on answers it never learnt from. Measured P 0.860 / R 0.852."""
     tp, fp, fn = _counts(_assessors(real_embeddings.encode_queries), _load(SPOKEN))
-    assert tp / (tp + fp) >= 0.80 and tp / (tp + fn) >= 0.82, (tp, fp, fn)
+    assert tp / (tp + fp) >= 0.85 and tp / (tp + fn) >= 0.84, (tp, fp, fn)
 
 
 def test_cross_validated_labelled_answers_meet_the_floor(real_embeddings: Any) -> None:
-    """Each quarter of the labelled answers scored by probes fitted on the rest. Measured P 0.901 / R 0.883."""
+    """Each quarter of the labelled answers scored by probes fitted on the rest. Measured P 0.900 / R 0.859
+    (186 answers; on the first 96 the older embedding-only probes measured 0.901 / 0.883)."""
     rows, embed = _load(LABELLED), _memo(real_embeddings.encode_queries)
     tp = fp = fn = 0
     for k in range(FOLDS):
         learn = [r for i, r in enumerate(rows) if i % FOLDS != k]
         a, b, c = _counts(_assessors(embed, learn), rows[k::FOLDS])
         tp, fp, fn = tp + a, fp + b, fn + c
-    assert tp / (tp + fp) >= 0.87 and tp / (tp + fn) >= 0.85, (tp, fp, fn)
+    assert tp / (tp + fp) >= 0.88 and tp / (tp + fn) >= 0.85, (tp, fp, fn)
 
 
 def test_an_english_session_understands_japanese_answers(real_embeddings: Any) -> None:
     rows = [r for r in _load(SPOKEN) if r.get("lang", "ja") == "ja"]
     assessor = Assessor(load_rubric("en"), real_embeddings.encode_queries, also=(load_rubric("ja"),))
     tp, fp, fn = _counts({"ja": assessor}, rows)
-    # Measured 0.844 / 0.893 on the held-out Japanese answers (without the Japanese rubric: 0.856 / 0.806;
+    # Measured 0.861 / 0.903 on the held-out Japanese answers (without the Japanese rubric: 0.865 / 0.806;
     # before the labelled answers were learnt from, English examples alone gave recall 0.04).
-    assert tp / (tp + fp) >= 0.81 and tp / (tp + fn) >= 0.86, (tp, fp, fn)
+    assert tp / (tp + fp) >= 0.85 and tp / (tp + fn) >= 0.89, (tp, fp, fn)
 
 
 def test_vague_answers_cover_nothing(real_embeddings: Any) -> None:

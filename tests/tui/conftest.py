@@ -28,7 +28,7 @@ def fake_coach_factory(settings: Settings) -> Callable[[], Coach]:
     def build() -> Coach:
         rubric = load_rubric(settings.lang)
         # Thresholds for the hashing embedder: bigram overlap, not meaning; cues do most of the work.
-        assessor = Assessor(rubric, fake_embed, threshold=0.6, cue_threshold=0.0)
+        assessor = Assessor(rubric, fake_embed)
         grounder = Grounder(SEARCHER, settings.lang, fake_embed)  # type: ignore[arg-type]
         return Coach(open_store(settings), rubric, assessor, grounder, writer=open_writer(settings))
 

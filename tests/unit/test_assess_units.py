@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from dxcoach.coaching.assess import Assessor, Unit, _clause_for, clauses, units
+from dxcoach.coaching.assess import Assessor, Labelled, Unit, _clause_for, clauses, grams, units
 from dxcoach.coaching.rubric import load_rubric
 from tests.fakes import fake_embed
 
@@ -107,3 +107,22 @@ def test_fitted_probes_are_kept_and_a_damaged_cache_is_refitted(tmp_path: Any) -
     calls.clear()
     damaged = Assessor(rubric, counting, cache=(tmp_path, "fake-model"))
     assert calls and damaged.assess("purpose", answer) == first.assess("purpose", answer)
+
+
+def test_character_grams_are_stable_normalised_and_width_folded() -> None:
+    got = grams(["紙とFAXです。", "紙とＦＡＸです。", ""])
+    assert np.allclose(np.linalg.norm(got[:2], axis=1), 1.0)
+    assert np.allclose(got[0], got[1]), "NFKC: full-width letters count as the same n-grams"
+    assert not got[2].any()
+    assert np.array_equal(grams(["紙とFAXです。"])[0], got[0]), "the same buckets every call (probes are cached)"
+
+
+def test_labelled_answers_change_the_probes_and_their_cache_key(tmp_path: Any) -> None:
+    rubric = load_rubric("ja")
+    answer = "注文は全部FAXで、手書きの伝票を打ち直しています。"
+    without = Assessor(rubric, fake_embed, labelled=[], cache=(tmp_path, "fake-model"))
+    learnt = Assessor(
+        rubric, fake_embed, labelled=[Labelled("gap", answer, frozenset({"causes"}))], cache=(tmp_path, "fake-model")
+    )
+    assert len(list(tmp_path.glob("assessor-*.npz"))) == 2
+    assert learnt.assess("gap", answer).scores["causes"] > without.assess("gap", answer).scores["causes"]
