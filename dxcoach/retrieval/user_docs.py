@@ -1,7 +1,8 @@
 """The user's own documents (.md, .txt, .pdf): checked, converted to Markdown with front matter and
 stored under the home, where the index picks them up as ``kind: user``.
 
-Text in Shift_JIS / CP932 or EUC-JP (common in Japanese offices) is detected and decoded.
+Text in UTF-8, UTF-16, Shift_JIS / CP932 or EUC-JP (common in Japanese offices) is detected with
+charset-normalizer; a file it cannot read with certainty is refused, never stored garbled.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from dxcoach.retrieval.normalize import normalize_text
 
 SUFFIXES = (".md", ".txt", ".pdf")
 MAX_BYTES = 10 * 1024 * 1024  # 10 MB per file: a larger file is almost surely not a document to cite
-ENCODINGS = ("utf-8-sig", "cp932", "euc_jp")
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+NARROW = ("cp932", "euc_jp", "iso2022_jp")  # the 8-bit encodings of Japanese office files
+WIDE = ("utf_16_le", "utf_16_be")
 KEEP_META = ("title", "industry", "region", "company", "stages", "tags", "summary_en", "url")
 
 
@@ -43,15 +46,46 @@ class Refused(UserError):
     """A file that cannot be added; the message names it."""
 
 
-def decode_text(data: bytes, path: Path) -> str:
-    if b"\x00" in data[:8192]:
+def _text_only(text: str, path: Path) -> str:
+    """Refuse what decodes but is no text: control characters beyond tabs and line breaks."""
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > max(2, len(text[:8192]) // 100):
         raise Refused(f"{path}: テキストではありません（バイナリファイルです）")
-    for encoding in ENCODINGS:
+    return text
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """The text of a file whose encoding is not declared: a BOM, else strict UTF-8, else what
+    charset-normalizer reads among the encodings Japanese offices use. When the candidates read
+    differently (often so for a few words of EUC-JP, which CP932 also decodes), refuse rather than guess."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError:
+                raise Refused(f"{path}: {encoding} の印があるのに、その文字コードで読めません") from None
+    if b"\x1b$" in data:  # ISO-2022-JP is 7-bit: it would pass for UTF-8 with escapes in it
         try:
-            return data.decode(encoding)
+            return data.decode("iso2022_jp")
         except UnicodeDecodeError:
-            continue
-    raise Refused(f"{path}: 文字コードを判別できません（UTF-8 / Shift_JIS / EUC-JP 以外です）")
+            pass
+    try:
+        return _text_only(data.decode("utf-8"), path)
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    wide = b"\x00" in data[:8192]  # NUL bytes: UTF-16 without a BOM, or not text at all
+    readings = {str(m) for m in from_bytes(data, cp_isolation=list(WIDE if wide else NARROW)) if m.percent_chaos <= 5}
+    if len(readings) == 1:
+        return _text_only(readings.pop(), path)
+    if not readings and wide:
+        raise Refused(f"{path}: テキストではありません（バイナリファイルです）")
+    if not readings:
+        raise Refused(f"{path}: 文字コードを判別できません（UTF-8 / UTF-16 / Shift_JIS / EUC-JP 以外です）")
+    raise Refused(
+        f"{path}: 文字コードを確定できません（Shift_JIS と EUC-JP のどちらとも読めます）。UTF-8 で保存し直してください"
+    )
 
 
 def pdf_text(path: Path) -> str:
