@@ -27,7 +27,7 @@ def make_settings(home: Path, lang: str = "ja", **env: str) -> Settings:
 def fake_coach_factory(settings: Settings) -> Callable[[], Coach]:
     def build() -> Coach:
         rubric = load_rubric(settings.lang)
-        # Thresholds for the hashing embedder: bigram overlap, not meaning; cues do most of the work.
+        # The product thresholds: the probes read character n-grams too, which carry the hashing embedder.
         assessor = Assessor(rubric, fake_embed)
         grounder = Grounder(SEARCHER, settings.lang, fake_embed)  # type: ignore[arg-type]
         return Coach(open_store(settings), rubric, assessor, grounder, writer=open_writer(settings))
