@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dxcoach.config import private_files
+
+    private_files()  # before anything is written: the home holds clients' plans
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

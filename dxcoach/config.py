@@ -107,11 +107,33 @@ def load_settings(home: str | Path | None = None, env: Mapping[str, str] | None 
     return settings
 
 
+def private_files() -> None:
+    """Everything this process creates is the user's alone (files 0600, folders 0700): the home holds
+    clients' business plans, often on a shared or multi-user machine."""
+    os.umask(0o077)
+
+
+def _tighten(home: Path) -> None:
+    """A home made by an older version (0755 / 0644) is made private once, all of it."""
+    if home.stat().st_mode & 0o077 == 0:
+        return
+    for root, dirs, files in os.walk(home):
+        for name in dirs:
+            if not os.path.islink(os.path.join(root, name)):
+                os.chmod(os.path.join(root, name), 0o700)
+        for name in files:
+            if not os.path.islink(os.path.join(root, name)):
+                os.chmod(os.path.join(root, name), 0o600)
+    home.chmod(0o700)
+
+
 def ensure_home(settings: Settings) -> Path:
-    """Create the home directory, failing with one clear line when it cannot be written."""
+    """Create the home directory (private), failing with one clear line when it cannot be written."""
     home = settings.home
+    private_files()
     try:
         home.mkdir(parents=True, exist_ok=True)
+        _tighten(home)
         probe = home / ".write-test"
         probe.write_text("ok", encoding="utf-8")
         probe.unlink()

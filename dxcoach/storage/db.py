@@ -116,6 +116,7 @@ class Store:
             self.conn = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left on disk
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -194,6 +195,8 @@ class Store:
             c.execute("DELETE FROM turns WHERE session_id = ?", (full_id,))
             c.execute("DELETE FROM notes WHERE session_id = ?", (full_id,))
             c.execute("DELETE FROM sessions WHERE id = ?", (full_id,))
+        with self._lock:  # the WAL still holds the old pages: fold it in and empty it
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # turns ------------------------------------------------------------------------------------
     def add_turn(

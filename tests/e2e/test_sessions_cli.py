@@ -73,6 +73,12 @@ def test_session_then_list_show_export_delete(home: Path, run_cli: RunCli, tmp_p
     assert refused.returncode == 2 and "--yes" in refused.stderr
     deleted = run_cli(home, "sessions", "delete", session_id, "--yes")
     assert deleted.returncode == 0
+    stored = b"".join(p.read_bytes() for p in home.glob("sessions.sqlite3*"))
+    assert "荷主さんの荷物を時間どおりに届けることです".encode() not in stored  # gone from the disk too
+    # Everything the commands wrote under the home is the user's alone.
+    for path in home.rglob("*"):
+        if not path.is_symlink() and "models" not in path.relative_to(home).parts:
+            assert path.stat().st_mode & 0o077 == 0, path
     missing = run_cli(home, "sessions", "show", session_id)
     assert missing.returncode == 2 and "見つかりません" in missing.stderr
 
