@@ -147,12 +147,18 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    if args.format != "md":
-        raise UserError("HTML形式の書き出しはまだ用意していません。--format md を使ってください")
+    """md or html: the report in the session's language (notes and a comparison only when asked);
+    json: the whole session, for ``sessions import``. The text is complete before anything is written."""
     out = _check_output(args.output)
     store = open_store(settings)
-    data = transcript(store, args.id)
-    text = render_markdown(load_rubric(data["language"]), data)
+    if args.format == "json":
+        from dxcoach.storage.portable import export_session
+
+        text = json.dumps(export_session(store, args.id), ensure_ascii=False, indent=2) + "\n"
+    else:
+        from dxcoach.report.export import render_session
+
+        text = render_session(store, args.id, args.format, with_notes=args.with_notes, earlier_id=args.compare)
     if out:
         write_atomic(out, text)
         print(out)

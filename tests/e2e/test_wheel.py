@@ -26,6 +26,8 @@ def test_an_installed_wheel_finds_its_prompts_and_corpus(tmp_path: Path) -> None
     for path in [*(ROOT / "prompts").rglob("*.yaml"), *(ROOT / "corpus").glob("*.md")]:
         top, rest = path.relative_to(ROOT).parts[0], path.relative_to(ROOT / path.relative_to(ROOT).parts[0])
         assert f"dxcoach/_{top}/{rest.as_posix()}" in names, path
+    for path in (ROOT / "dxcoach" / "report" / "templates").iterdir():  # the reports' Jinja2 templates
+        assert f"dxcoach/report/templates/{path.name}" in names, path
     subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
     probe = (
         "from dxcoach import paths\n"
@@ -34,12 +36,16 @@ def test_an_installed_wheel_finds_its_prompts_and_corpus(tmp_path: Path) -> None
         "print(paths.PROMPTS_DIR)\n"
         "print(paths.BUNDLED_CORPUS)\n"
         "print(len(load_rubric('ja').stages), len(load_documents(paths.BUNDLED_CORPUS, 'corpus', 'guidance')))\n"
+        "from dxcoach.report.html import render_html\n"
+        "data = {'profile': {'company': 'X'}, 'language': 'ja', 'stages': [], 'summary': None}\n"
+        "print(render_html(load_rubric('ja'), data).count('class=\"stage-bar\"'))\n"
     )
     # Run from elsewhere, with the installed copy first on the path (not this checkout).
     out = subprocess.run(
         [sys.executable, "-c", probe], env={"PYTHONPATH": str(target)}, cwd=tmp_path, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
-    prompts, corpus, counts = out.stdout.splitlines()
+    prompts, corpus, counts, bars = out.stdout.splitlines()
     assert Path(prompts).is_relative_to(target) and Path(corpus).is_relative_to(target)
     assert counts == f"4 {len(list((ROOT / 'corpus').glob('*.md')))}"
+    assert bars == "4"  # the HTML report renders from the templates inside the wheel

@@ -80,6 +80,8 @@ async def test_full_flow_new_session_to_exported_report(make_app: Any, tmp_path:
         report = reports[0].read_text(encoding="utf-8")
         assert report.startswith("# DX準備レポート — 有限会社みなと食堂")
         assert all(answer in report for answer in answers.values())
+        (page,) = (tmp_path / "home" / "reports").glob("*.html")  # the printable copy, next to it
+        assert page.with_suffix(".md") == reports[0] and "有限会社みなと食堂" in page.read_text(encoding="utf-8")
     assert [m.text for m in posted] == list(answers.values())  # the box posted exactly what was typed, once each
 
 

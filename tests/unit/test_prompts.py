@@ -152,3 +152,26 @@ def test_llm_prompt_files_use_known_placeholders(lang: str) -> None:
     assert fields(llm["reasons"]["http"]) == {"code"} and fields(llm["reasons"]["timeout"]) == {"seconds"}
     assert set(llm) == set(texts.load("ja", "llm"))  # the two languages carry the same keys
     assert "[1]" in llm["system"]  # the model is told how to cite
+
+
+# Placeholders each report label is filled with (report/data.py, report.html.j2); the rest take none.
+REPORT_PLACEHOLDERS = {
+    "title": {"company"},
+    "meta": {"date", "industry", "employees", "region"},
+    "for_obstacle": {"topic"},
+    "key_points": {"quote"},
+    "source_line": {"n", "title", "kind", "source"},
+    "compare_heading": {"earlier", "later"},
+    "compare_counts": {"before", "after", "total"},
+    "chart_bar": {"stage", "covered", "total"},
+    "checklist_count": {"met", "total"},
+}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_report_labels_use_known_placeholders(lang: str) -> None:
+    report = texts.load(lang, "summary")["report"]
+    assert set(report) == set(texts.load("ja" if lang == "en" else "en", "summary")["report"])
+    for key, text in report.items():
+        assert isinstance(text, str) and text.strip(), (lang, key)
+        assert fields(text) <= REPORT_PLACEHOLDERS.get(key, set()), (lang, key)

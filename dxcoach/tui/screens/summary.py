@@ -15,7 +15,7 @@ from dxcoach import paths
 from dxcoach.coaching.excerpts import render_quote
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.coaching.transcript import latest_summary, transcript
-from dxcoach.report.markdown import render_markdown
+from dxcoach.report.export import SUFFIXES, render_report
 from dxcoach.tui.labels import localise_bindings, tui_labels
 
 if TYPE_CHECKING:
@@ -98,9 +98,14 @@ class SummaryScreen(Screen[None]):
         return "\n".join(out)
 
     def action_export(self) -> None:
+        """The Markdown report and, next to it, the HTML one to print or hand over (no facilitator notes)."""
         data = transcript(self.app.store, self.session_id)
         folder = paths.reports_dir(self.app.settings.home)
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"dx-report-{self.session_id}-{date.today().isoformat()}.md"
-        target.write_text(render_markdown(self.rubric, data), encoding="utf-8")
-        self.notify(self.t["exported"].format(path=target), timeout=8)
+        name = f"dx-report-{self.session_id}-{date.today().isoformat()}"
+        written = []
+        for fmt, suffix in SUFFIXES.items():
+            target = folder / f"{name}{suffix}"
+            target.write_text(render_report(fmt, self.rubric, data), encoding="utf-8")
+            written.append(str(target))
+        self.notify(self.t["exported"].format(path="\n".join(written)), timeout=8)
