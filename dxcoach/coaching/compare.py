@@ -8,6 +8,7 @@ from typing import Any
 from dxcoach.coaching.machine import STAGES
 from dxcoach.coaching.rubric import Rubric
 from dxcoach.errors import UserError
+from dxcoach.storage.db import Store
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,12 @@ def compare(rubric: Rubric, earlier: dict[str, Any], later: dict[str, Any]) -> l
             )
         )
     return out
+
+
+def earlier_session(store: Store, session_id: str) -> str | None:
+    """The session to compare with: the one this started from, else the company's previous one."""
+    row = store.session(session_id)
+    if row.based_on and row.based_on in {r.id for r in store.sessions()}:
+        return row.based_on
+    previous = store.previous_session(row.id)
+    return previous.id if previous else None

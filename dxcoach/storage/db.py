@@ -189,6 +189,16 @@ class Store:
         rows = self._read("SELECT * FROM sessions WHERE company = ? ORDER BY updated_at DESC LIMIT 1", (company,))
         return SessionRow.of(rows[0]) if rows else None
 
+    def previous_session(self, session_id: str) -> SessionRow | None:
+        """The same company's session made just before this one (ties in time broken by insertion order)."""
+        rows = self._read(
+            "SELECT s.* FROM sessions s, sessions me WHERE me.id = ? AND s.company = me.company "
+            "AND (s.created_at < me.created_at OR (s.created_at = me.created_at AND s.rowid < me.rowid)) "
+            "ORDER BY s.created_at DESC, s.rowid DESC LIMIT 1",
+            (session_id,),
+        )
+        return SessionRow.of(rows[0]) if rows else None
+
     def delete_session(self, session_id: str) -> None:
         full_id = self.session(session_id).id
         with self.transaction() as c:

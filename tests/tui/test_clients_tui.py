@@ -67,3 +67,27 @@ async def test_last_times_answers_are_shown_and_go_to_the_box_only_on_ctrl_l(mak
         await pilot.press("enter")
         await wait_until(pilot, lambda: [t.text for t in app.store.turns(sid) if t.role == "owner"] != [])
         assert [t.text for t in app.store.turns(sid) if t.role == "owner"] == ["港町の定食屋です。"]
+
+
+async def test_the_summary_compares_with_the_companys_earlier_session(make_app: Any, tmp_path: Any) -> None:
+    from dxcoach.coaching.transcript import run_script
+    from dxcoach.tui.screens.summary import SummaryScreen
+    from tests.unit.test_clients import LAST_YEAR, THIS_YEAR
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.coach is not None)
+        earlier = run_script(app.coach, LAST_YEAR)
+        later = run_script(app.coach, THIS_YEAR)
+        app.open_summary(later)
+        await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen) and app.screen.earlier is not None)
+        screen = app.screen
+        assert screen.earlier == earlier
+        body = str(screen.query_one("#summary-body")._markdown)  # type: ignore[attr-defined]
+        assert "前回（" in body and "との比較" in body
+        assert all(f"**{n}/4 " in body.split("との比較")[1] for n in range(1, 5))
+        assert "新たに伺えたこと" in body and "今回は伺えなかったこと" in body
+        await pilot.press("e")
+        await wait_until(pilot, lambda: bool(sorted((tmp_path / "home" / "reports").glob("*.html"))))
+        reports = sorted((tmp_path / "home" / "reports").glob("*.html"))
+        assert "からの変化" in reports[0].read_text(encoding="utf-8")  # the exported report compares too

@@ -11,7 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
-from dxcoach import paths
+from dxcoach import paths, texts
+from dxcoach.coaching.compare import compare, earlier_session
 from dxcoach.coaching.excerpts import render_quote
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.coaching.transcript import latest_summary, transcript
@@ -38,6 +39,7 @@ class SummaryScreen(Screen[None]):
         self.lang = lang
         self.t = tui_labels(lang)
         self.rubric = load_rubric(lang)
+        self.earlier: str | None = None  # the company's earlier session, to compare with
         localise_bindings(
             self,
             lang,
@@ -58,8 +60,12 @@ class SummaryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = self.app.store.session(self.session_id).company
         summary = latest_summary(self.app.store, self.session_id) or {}
+        self.earlier = earlier_session(self.app.store, self.session_id)
         self.query_one("#coverage", Static).update(self.coverage_text(summary))
-        self.query_one("#summary-body", Markdown).update(self.body_markdown(summary))
+        body = self.body_markdown(summary)
+        if self.earlier is not None:
+            body += "\n" + self.comparison_markdown(self.earlier)
+        self.query_one("#summary-body", Markdown).update(body)
 
     def coverage_text(self, summary: dict[str, Any]) -> str:
         lines = [self.t["coverage"]]
@@ -97,6 +103,18 @@ class SummaryScreen(Screen[None]):
             out.append(f"- {mark} **{item['label']}**" + ("" if item["met"] else f" — {item['advice']}"))
         return "\n".join(out)
 
+    def comparison_markdown(self, earlier_id: str) -> str:
+        """This session against the company's earlier one: what each stage gained and lost."""
+        store, t = self.app.store, texts.load(self.lang, "ui")["compare"]
+        earlier, now = transcript(store, earlier_id), transcript(store, self.session_id)
+        out = [f"\n### {self.t['comparison'].format(date=earlier['created_at'][:10])}"]
+        for change in compare(self.rubric, earlier, now):
+            stage = self.rubric.stage(change.stage)
+            gained = stage.labels(change.gained, t["sep"]) or t["none"]
+            lost = stage.labels(change.lost, t["sep"]) or t["none"]
+            out.append(f"- **{stage.label}**: {t['gained']}: {gained} ／ {t['lost']}: {lost}")
+        return "\n".join(out)
+
     def action_export(self) -> None:
         """The Markdown report and, next to it, the HTML one to print or hand over (no facilitator notes)."""
         data = transcript(self.app.store, self.session_id)
@@ -106,6 +124,7 @@ class SummaryScreen(Screen[None]):
         written = []
         for fmt, suffix in SUFFIXES.items():
             target = folder / f"{name}{suffix}"
-            target.write_text(render_report(fmt, self.rubric, data), encoding="utf-8")
+            earlier = transcript(self.app.store, self.earlier) if self.earlier else None
+            target.write_text(render_report(fmt, self.rubric, data, earlier=earlier), encoding="utf-8")
             written.append(str(target))
         self.notify(self.t["exported"].format(path="\n".join(written)), timeout=8)
