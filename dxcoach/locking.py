@@ -1,14 +1,18 @@
-"""Advisory file locks so that two dxcoach processes never write the same files at once."""
+"""Locks so that two dxcoach processes never write the same files at once (filelock).
+
+Searches share the index (read lock); an index build, or a document being added, holds it alone
+(write lock). The locks are kernel-backed (SQLite's file locks under filelock's ReadWriteLock, flock
+under FileLock), so a process that dies — even by SIGKILL — releases them: nothing stays wedged.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, ReadWriteLock, Timeout
 
 from dxcoach.errors import IndexBusyError
 
@@ -21,29 +25,36 @@ def file_lock(
     timeout: float = 300.0,
     on_wait: Callable[[], None] | None = None,
 ) -> Iterator[None]:
-    """Hold an flock on ``path``; wait up to ``timeout`` seconds (telling ``on_wait`` once), then refuse."""
+    """Hold ``path`` shared or alone; wait up to ``timeout`` seconds (telling ``on_wait`` once), then refuse."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    lock = ReadWriteLock(path, is_singleton=False)  # separate instances: threads of one process may wait too
+    acquire = lock.acquire_write if exclusive else lock.acquire_read
     try:
-        deadline = time.monotonic() + timeout
-        told = False
-        while True:
+        try:
+            acquire(blocking=False)
+        except Timeout:
+            if on_wait is not None:
+                on_wait()
             try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not told and on_wait is not None:
-                    on_wait()
-                    told = True
-                if time.monotonic() >= deadline:
-                    raise IndexBusyError(
-                        f"別のdxcoachが {path.parent} を使用中です。終わってからもう一度実行してください。"
-                    ) from None
-                time.sleep(0.1)
-        yield
+                acquire(timeout=timeout)
+            except Timeout:
+                raise IndexBusyError(
+                    f"別のdxcoachが {path.parent} を使用中です。終わってからもう一度実行してください。"
+                ) from None
+        try:
+            yield
+        finally:
+            lock.release()
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        lock.close()
+
+
+@contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """One builder at a time (the embedding model's conversion); waits as long as it takes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(path):
+        yield
 
 
 def say_waiting(message: str) -> Callable[[], None]:

@@ -21,7 +21,6 @@ for building at all.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import importlib.metadata
@@ -34,7 +33,7 @@ import shutil
 import struct
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,15 +192,11 @@ def _write_manifest(folder: Path, src: _Source, sha256: str, hidden: int, max_le
 # --------------------------------------------------------------------------- build orchestration
 
 
-@contextlib.contextmanager
-def _build_lock(models_dir: Path) -> Iterator[None]:
-    # flock is released by the kernel if the process dies, so a crash cannot wedge builds.
-    with (models_dir / _LOCK_NAME).open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _build_lock(models_dir: Path) -> contextlib.AbstractContextManager[None]:
+    # A kernel lock: released if the process dies, so a crash cannot wedge builds.
+    from dxcoach.locking import build_lock
+
+    return build_lock(models_dir / _LOCK_NAME)
 
 
 def _remove_stale_builds(models_dir: Path) -> None:
