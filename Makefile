@@ -65,8 +65,9 @@ bench: $(VENV)/.installed-test
 
 # The sample transcript and report under docs/ are generated, never hand-edited.
 docs: $(VENV)/.installed-run
-	$(VENV)/bin/dxcoach session --script tests/personas/minato_shokudo.yaml \
-		--json docs/sample-session.json --report docs/sample-report.md
+	id=$$($(VENV)/bin/dxcoach session --script tests/personas/minato_shokudo.yaml \
+		--json docs/sample-session.json --report docs/sample-report.md) && \
+	$(VENV)/bin/dxcoach sessions export $$id --format html -o docs/sample-report.html
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -78,7 +78,9 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 # A clause ending in a particle is half a thought: the clause after it completes it.
-_DANGLING = re.compile(r"(?:も|は|が|を)$")
+# A clause that cannot stand alone: it ends in a particle (仕入れも、), or in a noun, as in a list
+# (「毎日の売上と天気、来られたお客さんの数を入力する…」): it is quoted with what follows it.
+_DANGLING = re.compile(r"(?:も|は|が|を|と|や|[\u4e00-\u9fff\u30a1-\u30faー])$")
 # A short unit that only points back ("そこが一番の差です") shows what the sentence before it says.
 _POINTER = re.compile(r"^(そこ|それ|これ|あれ|そういう|こういう|そんな|こんな|that|this|it)", re.IGNORECASE)
 
