@@ -153,9 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dxcoach import notices
     from dxcoach.config import private_files
 
     private_files()  # before anything is written: the home holds clients' plans
+    notices.to_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

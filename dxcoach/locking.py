@@ -7,7 +7,6 @@ under FileLock), so a process that dies — even by SIGKILL — releases them: n
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,7 +54,3 @@ def build_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(path):
         yield
-
-
-def say_waiting(message: str) -> Callable[[], None]:
-    return lambda: print(message, file=sys.stderr, flush=True)

@@ -7,10 +7,10 @@ import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from dxcoach import paths
+from dxcoach import notices, paths
 from dxcoach.config import Settings, ensure_home
 from dxcoach.errors import UserError
-from dxcoach.locking import file_lock, say_waiting
+from dxcoach.locking import file_lock
 from dxcoach.retrieval import user_docs
 
 
@@ -28,7 +28,7 @@ def _lock(settings: Settings) -> AbstractContextManager[None]:
     return file_lock(
         paths.user_documents_dir(settings.home) / ".lock",
         exclusive=True,
-        on_wait=say_waiting("別のプロセスが文書を追加中です。待っています…"),
+        on_wait=lambda: notices.say(settings.lang, "corpus_waiting"),
     )
 
 

@@ -13,16 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dxcoach import paths
+from dxcoach import notices, paths
 from dxcoach.config import Settings
-from dxcoach.locking import file_lock, say_waiting
+from dxcoach.locking import file_lock
 from dxcoach.retrieval.chunking import CHUNKER_VERSION
 from dxcoach.retrieval.corpus import Passage
 
@@ -131,7 +130,7 @@ def set_aside(settings: Settings, reason: str) -> None:
     if store.exists():
         target = store.with_name(f"chroma.broken-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
         os.replace(store, target)
-        print(f"索引を開けないため退避して作り直します（{reason}）: {target}", file=sys.stderr)
+        notices.say(settings.lang, "index_set_aside", reason=reason, path=target)
     (paths.index_dir(settings.home) / MANIFEST).unlink(missing_ok=True)
     (paths.index_dir(settings.home) / WRITING_MARKER).unlink(missing_ok=True)
 
@@ -183,7 +182,7 @@ def update_index(
     """Bring the index in line with ``passages``; embed only what is new. Loads the model only if needed."""
     index_home = paths.index_dir(settings.home)
     index_home.mkdir(parents=True, exist_ok=True)
-    waiting = say_waiting("別のプロセスが索引を更新中です。終わるまで待っています…")
+    waiting = lambda: notices.say(settings.lang, "index_waiting")  # noqa: E731
     with file_lock(lock_path(settings), exclusive=True, timeout=lock_timeout, on_wait=waiting):
         name = collection_name(model_name)
         client, collection, rebuilt = _open_healthy(settings, name)

@@ -7,12 +7,14 @@ behind it (a few seconds), with the loading state in the header.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
 
+from dxcoach import notices
 from dxcoach.coaching.coach import Coach, create_session
 from dxcoach.coaching.factory import open_coach, open_store
 from dxcoach.config import Settings
@@ -22,6 +24,22 @@ from dxcoach.tui.screens.home import HomeScreen
 from dxcoach.tui.screens.summary import SummaryScreen
 
 CoachFactory = Callable[[], Coach]
+
+
+class _Notices(logging.Handler):
+    """The core's notices (a lock being waited for, a damaged index set aside) as notifications."""
+
+    def __init__(self, app: App[None]) -> None:
+        super().__init__()
+        self.app = app
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if threading.get_ident() == self.app._thread_id:
+            self.app.notify(message, severity="warning", timeout=10)
+        else:
+            with contextlib.suppress(RuntimeError):  # the app has quit
+                self.app.call_from_thread(self.app.notify, message, severity="warning", timeout=10)
 
 
 class DxCoachApp(App[None]):
@@ -53,6 +71,7 @@ class DxCoachApp(App[None]):
         localise_bindings(self, self.lang, [("ctrl+q", "quit", "quit", True)])
 
     def on_mount(self) -> None:
+        notices.show_with(_Notices(self))  # Textual swallows stderr: the core's notices become toasts
         self.sub_title = self.t["loading"]
         if self.with_llm:
             self._show_llm(self.t["llm_checking"])

@@ -91,3 +91,16 @@ async def test_the_summary_compares_with_the_companys_earlier_session(make_app: 
         await wait_until(pilot, lambda: bool(sorted((tmp_path / "home" / "reports").glob("*.html"))))
         reports = sorted((tmp_path / "home" / "reports").glob("*.html"))
         assert "からの変化" in reports[0].read_text(encoding="utf-8")  # the exported report compares too
+
+
+async def test_a_notice_from_the_core_becomes_a_notification(make_app: Any) -> None:
+    import threading
+
+    from dxcoach import notices
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        # From another thread, as the loader would say it (not joined here: the UI thread must keep running).
+        threading.Thread(target=notices.say, args=("ja", "index_waiting"), daemon=True).start()
+        await wait_until(pilot, lambda: any("索引を更新中" in n.message for n in app._notifications))
