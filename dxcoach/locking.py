@@ -37,9 +37,7 @@ def file_lock(
             try:
                 acquire(timeout=timeout)
             except Timeout:
-                raise IndexBusyError(
-                    f"別のdxcoachが {path.parent} を使用中です。終わってからもう一度実行してください。"
-                ) from None
+                raise IndexBusyError("index_busy", path=path.parent) from None
         try:
             yield
         finally:
@@ -54,3 +52,18 @@ def build_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(path):
         yield
+
+
+def hold_session(path: Path) -> FileLock | None:
+    """Hold one session for this process's coaching screen, or None if another process holds it.
+
+    Two screens answering one session would interleave their turns; two screens on different
+    sessions of one home are fine (SQLite's WAL serialises their writes).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, is_singleton=False)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        return None
+    return lock

@@ -40,6 +40,10 @@ def sessions_db(home: Path) -> Path:
     return home / "sessions.sqlite3"
 
 
+def session_lock(home: Path, session_id: str) -> Path:
+    return home / "locks" / f"session-{session_id}.lock"
+
+
 def config_file(home: Path) -> Path:
     return home / "config.toml"
 

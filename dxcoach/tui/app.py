@@ -12,12 +12,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from filelock import FileLock
 from textual.app import App
 
-from dxcoach import notices
+from dxcoach import notices, paths
 from dxcoach.coaching.coach import Coach, create_session
 from dxcoach.coaching.factory import open_coach, open_store
 from dxcoach.config import Settings
+from dxcoach.locking import hold_session
 from dxcoach.tui.labels import localise_bindings, tui_labels
 from dxcoach.tui.screens.coaching import CoachingScreen
 from dxcoach.tui.screens.home import HomeScreen
@@ -68,6 +70,7 @@ class DxCoachApp(App[None]):
         self._new_profile = new_profile
         self._from_last = from_last
         self.with_llm = settings.llm_provider != "none"
+        self.held_sessions: dict[str, FileLock] = {}  # sessions this app has open (a kernel lock each)
         localise_bindings(self, self.lang, [("ctrl+q", "quit", "quit", True)])
 
     def on_mount(self) -> None:
@@ -122,11 +125,22 @@ class DxCoachApp(App[None]):
         self.title = f"{self.t['app_title']} — {self.t['llm_title'].format(model=describe(self.settings))} {status}"
 
     def open_session(self, session_id: str, *, replace: bool = False) -> None:
+        if session_id not in self.held_sessions:
+            held = hold_session(paths.session_lock(self.settings.home, session_id))
+            if held is None:  # another dxcoach has it open: answering from two places would interleave
+                self.notify(self.t["session_busy"], severity="error", timeout=10)
+                return
+            self.held_sessions[session_id] = held
         screen = CoachingScreen(session_id, self.lang, with_llm=self.with_llm)
         if replace:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    def release_session(self, session_id: str) -> None:
+        held = self.held_sessions.pop(session_id, None)
+        if held is not None:
+            held.release()
 
     def open_summary(self, session_id: str) -> None:
         self.push_screen(SummaryScreen(session_id, self.lang))

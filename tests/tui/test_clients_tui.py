@@ -104,3 +104,38 @@ async def test_a_notice_from_the_core_becomes_a_notification(make_app: Any) -> N
         # From another thread, as the loader would say it (not joined here: the UI thread must keep running).
         threading.Thread(target=notices.say, args=("ja", "index_waiting"), daemon=True).start()
         await wait_until(pilot, lambda: any("索引を更新中" in n.message for n in app._notifications))
+
+
+async def test_a_session_open_in_another_dxcoach_is_not_opened_twice(make_app: Any, tmp_path: Any) -> None:
+    """Two TUIs on one home: different sessions are fine; the same session is refused, with a reason."""
+    import subprocess
+    import sys
+
+    from dxcoach import paths
+    from tests.conftest import ROOT
+
+    app = make_app()
+    sid = create_session(app.store, PROFILE, "ja")
+    lock = paths.session_lock(tmp_path / "home", sid)
+    hold = (
+        "import sys, time\nfrom pathlib import Path\nfrom dxcoach.locking import hold_session\n"
+        "held = hold_session(Path(sys.argv[1]))\nprint('held' if held else 'busy', flush=True)\ntime.sleep(60)\n"
+    )
+    other = subprocess.Popen([sys.executable, "-c", hold, str(lock)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.coach is not None)
+            await wait_until(pilot, lambda: app.sub_title == "")  # the header's loading state is gone
+            app.open_session(sid)
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            assert any("別の dxcoach で開かれています" in n.message for n in app._notifications)
+            other.kill()
+            other.wait()
+            app.open_session(sid)  # the other one quit: now it opens
+            await wait_until(pilot, lambda: isinstance(app.screen, CoachingScreen) and not app.screen.busy)
+            assert sid in app.held_sessions  # held until the screen goes or the process ends
+            await pilot.pause(0.2)  # let the screen's header settle before the app is torn down
+    finally:
+        other.kill()

@@ -89,6 +89,9 @@ class CoachingScreen(Screen[None]):
         if not turns or turns[-1].role == "owner":  # a new session, or a turn left unanswered by a quit
             self.start_reply()
 
+    def on_unmount(self) -> None:
+        self.app.release_session(self.session_id)  # another dxcoach may open it now
+
     # ---- display ------------------------------------------------------------------------------
     def show_turns(self, turns: list[Turn]) -> None:
         conversation = self.query_one(Conversation)
@@ -132,7 +135,7 @@ class CoachingScreen(Screen[None]):
                 turns = coach.respond(self.session_id, stream=stream)
             self._from_thread(self.after_reply, turns)
         except UserError as exc:
-            self._from_thread(self.notify, str(exc), severity="warning")
+            self._from_thread(self.notify, exc.render(self.lang), severity="warning")
         finally:
             self.stream = None
             self._from_thread(setattr, self, "busy", False)
@@ -161,7 +164,7 @@ class CoachingScreen(Screen[None]):
         try:
             turn = record_answer(self.app.store, self.session_id, event.text)
         except UserError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(exc.render(self.lang), severity="warning")
             return
         self.query_one(AnswerBox).clear()
         self.show_turns([turn])
