@@ -7,11 +7,13 @@ morphological tokenizer (janome) on the dev set (see bench/retrieval.py).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from rank_bm25 import BM25Okapi
+import numpy as np
+from scipy import sparse
 
 from dxcoach.retrieval.normalize import normalize_query
 
@@ -52,13 +54,38 @@ TOKENIZERS: dict[str, Tokenizer] = {"bigram": bigram_tokens, "janome": janome_to
 
 
 class LexicalIndex:
+    """BM25 (Okapi, as rank-bm25 scores it) as one sparse matrix: a query costs the postings of its
+    own tokens, not a Python loop over every document — what keeps ten thousand passages fast."""
+
+    K1, B, EPSILON = 1.5, 0.75, 0.25
+
     def __init__(self, texts: Sequence[str], tokenizer: Tokenizer = bigram_tokens) -> None:
         self.tokenizer = tokenizer
-        tokenized = [tokenizer(t) or ["∅"] for t in texts]
-        self._bm25 = BM25Okapi(tokenized) if tokenized else None
+        docs = [Counter(tokenizer(t) or ["∅"]) for t in texts]
+        self.vocabulary: dict[str, int] = {}
+        rows, cols, tfs = [], [], []
+        for row, counts in enumerate(docs):
+            for token, count in counts.items():
+                rows.append(row)
+                cols.append(self.vocabulary.setdefault(token, len(self.vocabulary)))
+                tfs.append(count)
+        self._weights: sparse.csc_matrix | None = None
+        if not docs:
+            return
+        n = len(docs)
+        lengths = np.array([sum(c.values()) for c in docs], dtype=np.float64)
+        df = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float64)
+        idf = np.log((n - df + 0.5) / (df + 0.5))
+        idf[idf < 0] = self.EPSILON * idf.mean()  # rank-bm25's floor for tokens in most documents
+        tf = np.array(tfs, dtype=np.float64)
+        norm = self.K1 * (1 - self.B + self.B * lengths[rows] / lengths.mean())
+        values = idf[cols] * tf * (self.K1 + 1) / (tf + norm)
+        self._weights = sparse.csc_matrix((values, (rows, cols)), shape=(n, len(self.vocabulary)))
 
     def scores(self, query: str) -> list[float]:
-        tokens = self.tokenizer(query)
-        if self._bm25 is None or not tokens:
+        words = self.tokenizer(query)
+        if self._weights is None or not words:
             return []
-        return [float(s) for s in self._bm25.get_scores(tokens)]
+        known = [self.vocabulary[w] for w in words if w in self.vocabulary]  # a repeated token counts again
+        counts = np.bincount(known, minlength=self._weights.shape[1]).astype(np.float64)
+        return [float(s) for s in self._weights @ counts]

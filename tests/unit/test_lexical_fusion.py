@@ -24,6 +24,26 @@ def test_bm25_prefers_the_passage_sharing_the_query_words() -> None:
     scores = LexicalIndex(texts).scores("来客数の予測")
     assert scores.index(max(scores)) == 0
     assert LexicalIndex(texts).scores("") == []
+    assert LexicalIndex(texts).scores("zzz") == [0.0, 0.0, 0.0]  # words no passage has
+
+
+def test_the_sparse_bm25_scores_exactly_as_rank_bm25_does() -> None:
+    """The matrix form changes the cost, never the ranking: checked against the library it replaced."""
+    import json
+
+    from rank_bm25 import BM25Okapi
+
+    from tests.conftest import ROOT
+    from tests.fakes import LexicalSearcher
+
+    texts = [p.lexical_text() for p in LexicalSearcher().passages]
+    reference = BM25Okapi([bigram_tokens(t) or ["∅"] for t in texts])
+    index = LexicalIndex(texts)
+    lines = (ROOT / "tests" / "data" / "dev_eval.jsonl").read_text(encoding="utf-8").splitlines()
+    queries = [json.loads(line)["q"] for line in lines] + ["DX DX DX 認定認定", "の"]
+    for query in queries:
+        expected = [float(x) for x in reference.get_scores(bigram_tokens(query))]
+        assert max(abs(a - b) for a, b in zip(index.scores(query), expected, strict=True)) < 1e-9, query
 
 
 def test_rrf_rewards_agreement_between_rankings() -> None:
