@@ -62,6 +62,8 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/assessment.py
 	$(PY) bench/coaching.py
 	$(PY) bench/tui.py
+	$(PY) bench/llm.py
+	$(PY) bench/scale.py
 
 # The sample transcript and report under docs/ are generated, never hand-edited.
 docs: $(VENV)/.installed-run
