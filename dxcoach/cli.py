@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from dxcoach import __version__
 from dxcoach.config import Settings, load_settings
-from dxcoach.errors import UserError
+from dxcoach.errors import UserError, env_lang, message
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
@@ -20,7 +20,16 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors are one line on stderr and exit code 2 (CONTRACT)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"dxcoach: {message}（dxcoach --help を参照）\n")
+        self.exit(2, f"dxcoach: {_one_line(_say('usage', message=message))}\n")
+
+
+def _say(key: str, **values: object) -> str:
+    """An error line before the settings are loaded: in DXCOACH_LANG's language if it is a valid one."""
+    return message(env_lang(), key, **values)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
 
 
 def _handler(module: str, name: str) -> Handler:
@@ -36,9 +45,9 @@ def _positive_k(value: str) -> int:
     try:
         k = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"-k は整数で指定してください: {value}") from None
+        raise argparse.ArgumentTypeError(_say("k_not_integer", value=value)) from None
     if not 1 <= k <= 50:
-        raise argparse.ArgumentTypeError(f"-k は 1〜50 で指定してください: {value}")
+        raise argparse.ArgumentTypeError(_say("k_out_of_range", value=value))
     return k
 
 
@@ -46,7 +55,7 @@ def _date(value: str) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください: {value}") from None
+        raise argparse.ArgumentTypeError(_say("date_invalid", value=value)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,22 +169,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     notices.to_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
+    lang = env_lang()  # until the settings are loaded (they may be what is wrong)
     try:
         settings = load_settings(getattr(args, "home", None))
+        lang = settings.lang
         handler: Handler = args.handler
         return handler(settings, args)
     except UserError as exc:
-        print(f"dxcoach: {exc}", file=sys.stderr)
+        print(f"dxcoach: {_one_line(exc.render(lang))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `dxcoach … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
-        print("dxcoach: 中断しました", file=sys.stderr)
+        print(f"dxcoach: {message(lang, 'interrupted')}", file=sys.stderr)
         return 130
     except Exception as exc:
         if os.environ.get("DXCOACH_DEBUG"):
             raise
         first = (str(exc).splitlines() or [""])[0]
-        print(f"dxcoach: 予期しないエラーです: {type(exc).__name__}: {first}", file=sys.stderr)
+        print(f"dxcoach: {message(lang, 'unexpected', kind=type(exc).__name__, detail=first)}", file=sys.stderr)
         return 1

@@ -54,10 +54,10 @@ def _read_toml(path: Path) -> dict[str, object]:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"設定ファイルを読めません: {path}: {exc}") from exc
+        raise UserError("config_unreadable", path=path, reason=exc) from exc
     unknown = sorted(set(data) - _KEYS)
     if unknown:
-        raise UserError(f"設定ファイルに不明なキーがあります: {path}: {', '.join(unknown)}")
+        raise UserError("config_unknown_keys", path=path, keys=", ".join(unknown))
     return data
 
 
@@ -87,23 +87,19 @@ def load_settings(home: str | Path | None = None, env: Mapping[str, str] | None 
             max_probes=int(str(values.get("max_probes", 2))),
         )
     except ValueError as exc:
-        raise UserError(f"設定値が正しくありません: {exc}") from exc
+        raise UserError("setting_invalid", reason=exc) from exc
     if settings.lang not in LANGUAGES:
-        raise UserError(f"DXCOACH_LANG は ja か en を指定してください（指定値: {settings.lang}）")
+        raise UserError("lang_invalid", value=settings.lang)
     if settings.llm_provider not in LLM_PROVIDERS:
-        raise UserError(
-            f"DXCOACH_LLM_PROVIDER は none / ollama / openai のいずれかです（指定値: {settings.llm_provider}）"
-        )
+        raise UserError("llm_provider_invalid", value=settings.llm_provider)
     if settings.llm_timeout <= 0:
-        raise UserError("DXCOACH_LLM_TIMEOUT は正の秒数を指定してください")
+        raise UserError("llm_timeout_invalid")
     if settings.llm_context < 1024:
-        raise UserError(
-            f"DXCOACH_LLM_CONTEXT は 1024 以上のトークン数を指定してください（指定値: {settings.llm_context}）"
-        )
+        raise UserError("llm_context_invalid", value=settings.llm_context)
     if settings.llm_provider == "ollama" and not settings.llm_model:  # an OpenAI-compatible server may serve one
-        raise UserError("DXCOACH_LLM_MODEL を指定してください（Ollama のモデル名、例: qwen2.5:7b）")
+        raise UserError("llm_model_missing")
     if settings.max_probes < 0:
-        raise UserError("max_probes は 0 以上を指定してください")
+        raise UserError("max_probes_invalid")
     return settings
 
 
@@ -138,5 +134,5 @@ def ensure_home(settings: Settings) -> Path:
         probe.write_text("ok", encoding="utf-8")
         probe.unlink()
     except OSError as exc:
-        raise UserError(f"ホームディレクトリに書き込めません: {home} ({exc.strerror or exc})") from exc
+        raise UserError("home_unwritable", home=home, reason=exc.strerror or exc) from exc
     return home

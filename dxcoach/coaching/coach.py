@@ -15,7 +15,7 @@ from dxcoach import texts
 from dxcoach.coaching import machine, obstacles
 from dxcoach.coaching.assess import Assessor
 from dxcoach.coaching.grounding import COACH_KINDS, Citation, Grounder, History
-from dxcoach.coaching.machine import STAGES, SUMMARY, Action, Answered, Back, Event, Next, Skip, State
+from dxcoach.coaching.machine import MAX_ANSWER_CHARS, STAGES, SUMMARY, Action, Answered, Back, Event, Next, Skip, State
 from dxcoach.coaching.phrasing import Voice, variant
 from dxcoach.coaching.rubric import Element, Rubric, Stage
 from dxcoach.coaching.summary import build_summary
@@ -26,8 +26,6 @@ from dxcoach.storage.db import Store, Turn
 
 if TYPE_CHECKING:
     from dxcoach.llm.writer import LlmWriter, Stream
-
-MAX_ANSWER_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ def create_session(store: Store, profile: dict[str, Any], lang: str, *, from_las
     """
     company = str(profile.get("company", "")).strip()
     if not company:
-        raise UserError("会社名（company）は必須です")
+        raise UserError("company_required")
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in profile.items() if v not in (None, "")}
     last = store.last_session(company) if from_last else None
     return store.create_session(clean, lang, based_on=last.id if last else "")
@@ -105,14 +103,14 @@ def record_answer(store: Store, session_id: str, text: str, stage: str | None = 
     # Stored as typed (only trimmed): NFKC would turn the owner's ？ into ?. Matching normalises later.
     text = text.replace("\r\n", "\n").strip()
     if not normalize_text(text):
-        raise UserError("回答が空です")
+        raise UserError("answer_empty")
     if len(text) > MAX_ANSWER_CHARS:
-        raise UserError(f"回答が長すぎます（{MAX_ANSWER_CHARS}文字まで）")
+        raise UserError("answer_too_long", limit=MAX_ANSWER_CHARS)
     target = stage or stage_reached(store, session_id)
     if target == SUMMARY:
-        raise UserError("まとめの段階では回答できません。戻る（back）で段階を選んでください")
+        raise UserError("answer_at_summary")
     if target not in STAGES:
-        raise UserError(f"不明な段階です: {target}")
+        raise UserError("stage_unknown", stage=target)
     return store.add_turn(session_id, target, "owner", "answer", text)
 
 
@@ -175,14 +173,14 @@ class Coach:
     ) -> list[Turn]:
         """skip / next / back [stage]."""
         if kind not in ("skip", "next", "back"):
-            raise UserError(f"不明な操作です: {kind}")
+            raise UserError("command_unknown", command=kind)
         turns = self.store.turns(session_id)
         state = fold(turns, self.rubric.element_order(), self.max_probes).state
         if kind == "back":
             order = (*STAGES, SUMMARY)
             goal = target or order[max(order.index(state.phase) - 1, 0)]
             if goal not in STAGES or order.index(goal) > order.index(state.phase):
-                raise UserError(f"戻れるのはこれまでの段階だけです: {goal}")
+                raise UserError("back_only_earlier", stage=goal)
             target = goal
         if kind == "skip" and state.awaiting is None:
             return []

@@ -41,7 +41,7 @@ def compare(rubric: Rubric, earlier: dict[str, Any], later: dict[str, Any]) -> l
     """Stage by stage, from ``earlier`` to ``later`` (two transcripts of the same company)."""
     a, b = earlier["profile"].get("company"), later["profile"].get("company")
     if a != b:
-        raise UserError(f"比べられるのは同じ会社のセッションだけです: {a} / {b}")
+        raise UserError("compare_other_company", earlier=a, later=b)
     before, after = covered_by_stage(earlier), covered_by_stage(later)
     said_before, said_after = answers_by_stage(earlier), answers_by_stage(later)
     out = []

@@ -11,6 +11,7 @@ from typing import Literal
 
 STAGES: tuple[str, ...] = ("purpose", "vision", "gap", "data")
 SUMMARY = "summary"
+MAX_ANSWER_CHARS = 4000  # one answer of the owner's, in characters: a longer paste is refused, never cut
 
 ActionKind = Literal["open", "probe", "summary", "noop"]
 

@@ -7,9 +7,9 @@ import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from dxcoach import notices, paths
+from dxcoach import notices, paths, texts
 from dxcoach.config import Settings, ensure_home
-from dxcoach.errors import UserError
+from dxcoach.errors import UserError, message
 from dxcoach.locking import file_lock
 from dxcoach.retrieval import user_docs
 
@@ -42,24 +42,26 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
         try:
             prepared.append(user_docs.prepare(p))
         except user_docs.Refused as exc:
-            skipped.append(str(exc))
+            skipped.append(exc.render(settings.lang))
     if not prepared:
-        detail = f"（{len(skipped)} 件は追加できません）" if skipped else ""
-        raise UserError(f"追加できる文書がありませんでした{detail}")
+        if skipped:
+            raise UserError("corpus_nothing_added_skipped", count=len(skipped))
+        raise UserError("corpus_nothing_added")
+    t = texts.load(settings.lang, "ui")["cli"]
     with _lock(settings):
         known = {d.get("sha256") for d in user_docs.stored(settings)}
         added = 0
         for doc in prepared:
             if doc.sha256 in known:
-                print(f"登録済みのため飛ばしました: {doc.path}")
+                print(t["corpus_known"].format(path=doc.path))
                 continue
             user_docs.write(settings, doc)
             known.add(doc.sha256)
             added += 1
-            print(f"追加しました: {doc.id}  {doc.title}  ({doc.path})")
+            print(t["corpus_added"].format(id=doc.id, title=doc.title, path=doc.path))
         print(_reindex(settings))
     for line in skipped:
-        print(f"追加できませんでした: {line}", file=sys.stderr)
+        print(message(settings.lang, "corpus_not_added", reason=line), file=sys.stderr)
     return 0
 
 
@@ -67,12 +69,17 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     from dxcoach.retrieval.corpus import load_documents
 
     bundled = load_documents(settings.corpus_dir, "corpus", "guidance")
-    print(f"同梱の資料: {len(bundled)} 件（{settings.corpus_dir}）")
+    t = texts.load(settings.lang, "ui")["cli"]
+    print(t["corpus_bundled"].format(count=len(bundled), dir=settings.corpus_dir))
     docs = user_docs.stored(settings)
     if not docs:
-        print("追加した文書はまだありません。dxcoach corpus add FILE で追加できます。")
+        print(t["corpus_none_yet"])
     for d in docs:
-        print(f"  {d.get('id')}  {d.get('title')}  （元のファイル: {d.get('original')}, {d.get('added_at')}）")
+        print(
+            t["corpus_doc"].format(
+                id=d.get("id"), title=d.get("title"), original=d.get("original"), added_at=d.get("added_at")
+            )
+        )
     return 0
 
 
@@ -81,8 +88,8 @@ def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     with _lock(settings):
         match = [d for d in user_docs.stored(settings) if d.get("id") == args.id]
         if not match:
-            raise UserError(f"追加した文書に {args.id} はありません（dxcoach corpus list で確認できます）")
+            raise UserError("corpus_unknown_doc", id=args.id)
         Path(match[0]["file"]).unlink()
-        print(f"削除しました: {args.id}")
+        print(texts.ui(settings.lang, "cli", "deleted").format(id=args.id))
         print(_reindex(settings))
     return 0

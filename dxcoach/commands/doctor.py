@@ -25,7 +25,9 @@ def _home(settings: Settings) -> Check:
         ensure_home(settings)
         return Check(True, "home", str(settings.home))
     except UserError as exc:
-        return Check(False, "home", str(exc), "DXCOACH_HOME か --home で書き込めるフォルダを指定してください")
+        return Check(
+            False, "home", exc.render(settings.lang), "DXCOACH_HOME か --home で書き込めるフォルダを指定してください"
+        )
 
 
 def _model(settings: Settings) -> Check:
@@ -35,7 +37,12 @@ def _model(settings: Settings) -> Check:
         try:
             return Check(True, "embedding model", f"local folder {resolve_model(settings).path}")
         except UserError as exc:
-            return Check(False, "embedding model", str(exc), "DXCOACH_EMBED_MODEL を直すか default にしてください")
+            return Check(
+                False,
+                "embedding model",
+                exc.render(settings.lang),
+                "DXCOACH_EMBED_MODEL を直すか default にしてください",
+            )
     built = paths.models_dir(settings.home) / "multilingual-e5-small" / "dxcoach-manifest.json"
     if built.is_file():
         return Check(True, "embedding model", f"multilingual-e5-small (converted) at {built.parent}")

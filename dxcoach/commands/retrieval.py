@@ -51,7 +51,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 
     unknown = [k for k in args.kind if k not in KINDS]
     if unknown:
-        raise UserError(f"--kind は {' / '.join(KINDS)} のいずれかです（指定値: {', '.join(unknown)}）")
+        raise UserError("search_kind_invalid", kinds=" / ".join(KINDS), value=", ".join(unknown))
     return Filters(kinds=tuple(args.kind), industry=args.industry, stage=args.stage)
 
 
@@ -71,12 +71,12 @@ def _print_hits(settings: Settings, hits: list[Hit]) -> None:
 
 def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     if args.jsonl and args.query:
-        raise UserError("--jsonl では検索語を引数に書かず、標準入力から1行に1件渡してください")
+        raise UserError("search_query_with_jsonl")
     if not args.jsonl:
         if args.query is None:
-            raise UserError(texts.ui(settings.lang, "search", "need_query"))
+            raise UserError("search_need_query")
         if not normalize_query(args.query):
-            raise UserError(texts.ui(settings.lang, "search", "empty_query"))
+            raise UserError("search_empty_query")
     filters = _filters(args)
     from dxcoach.retrieval.search import Searcher
 

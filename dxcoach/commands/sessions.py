@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,14 @@ from dxcoach.errors import UserError
 from dxcoach.report.markdown import render_markdown
 from dxcoach.storage.db import SessionRow
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: object) -> str:
+    """A user's text for the terminal: stored exactly as written, but its control characters (an ANSI
+    escape pasted into an answer, a NUL) are shown as ``\\x1b`` rather than obeyed. Markup is plain text here."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
 
 def _check_output(path: str | None) -> Path | None:
     """Refuse an unwritable output before any work is done (nothing half-written)."""
@@ -25,9 +34,9 @@ def _check_output(path: str | None) -> Path | None:
         return None
     out = Path(path).expanduser().absolute()
     if out.is_dir():
-        raise UserError(f"出力先がフォルダです: {out}")
+        raise UserError("output_is_directory", path=out)
     if not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
-        raise UserError(f"出力先に書き込めません: {out}")
+        raise UserError("output_unwritable", path=out)
     return out
 
 
@@ -82,7 +91,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     for row in rows:
         if row.company != company:
             company = row.company
-            print(f"{company}  ({row.profile.get('industry', '')})")
+            print(f"{visible(company)}  ({visible(row.profile.get('industry', ''))})")
         stage = stage_reached(store, row.id)
         done = stage == "summary"
         label = texts.ui(settings.lang, "tui", "summary_done") if done else rubric.stage(stage).label
@@ -115,7 +124,7 @@ def cmd_compare(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     t = texts.load(settings.lang, "ui")["compare"]
     company, dates = later["profile"].get("company"), (earlier["created_at"][:10], later["created_at"][:10])
-    print(t["heading"].format(company=company, earlier=dates[0], later=dates[1]))
+    print(t["heading"].format(company=visible(company), earlier=dates[0], later=dates[1]))
     for change in changes:
         stage = rubric.stage(change.stage)
         count = t["count"].format(before=len(change.before), after=len(change.after), total=len(stage.elements))
@@ -128,7 +137,7 @@ def cmd_compare(settings: Settings, args: argparse.Namespace) -> int:
         ):
             print(f"  {title}:")
             for answer in answers or [t["none"]]:
-                print(f"    ・{answer}")
+                print(f"    ・{visible(answer)}")
     return 0
 
 
@@ -138,11 +147,11 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    who = {"coach": "コーチ", "owner": "あなた"} if settings.lang == "ja" else {"coach": "Coach", "owner": "You"}
-    print(f"{data['profile'].get('company')} ({data['session_id']})")
+    who = {"coach": texts.ui(settings.lang, "tui", "coach"), "owner": texts.ui(settings.lang, "tui", "you")}
+    print(f"{visible(data['profile'].get('company'))} ({data['session_id']})")
     for stage in data["stages"]:
         for turn in stage["turns"]:
-            print(f"\n[{stage['id']}] {who[turn['role']]}: {turn['text']}")
+            print(f"\n[{stage['id']}] {who[turn['role']]}: {visible(turn['text'])}")
     return 0
 
 
@@ -172,11 +181,12 @@ def cmd_delete(settings: Settings, args: argparse.Namespace) -> int:
     row = store.session(args.id)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UserError("削除するには --yes を付けてください")
-        reply = input(f"{row.company} のセッション {row.id} を削除します。よろしいですか？ [y/N] ")
+            raise UserError("delete_needs_yes")
+        t = texts.load(settings.lang, "ui")["cli"]
+        reply = input(t["delete_confirm"].format(company=visible(row.company), id=row.id))
         if reply.strip().lower() not in ("y", "yes", "はい"):
-            print("削除しませんでした。")
+            print(t["not_deleted"])
             return 0
     store.delete_session(row.id)
-    print(f"削除しました: {row.id}")
+    print(texts.ui(settings.lang, "cli", "deleted").format(id=row.id))
     return 0

@@ -35,11 +35,11 @@ def _run(app: DxCoachApp) -> int:
 
 def run_new(settings: Settings, args: argparse.Namespace) -> int:
     if not args.company.strip():
-        raise UserError("--company に会社名を指定してください")
+        raise UserError("new_company_missing")
     if not args.industry.strip():
-        raise UserError("--industry に業種を指定してください")
+        raise UserError("new_industry_missing")
     if args.employees is not None and args.employees < 0:
-        raise UserError("--employees は0以上の整数で指定してください")
+        raise UserError("new_employees_invalid")
     ensure_home(settings)
     from dxcoach.tui.app import DxCoachApp
 

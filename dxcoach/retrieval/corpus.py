@@ -156,7 +156,7 @@ def load_documents(directory: Path, source_prefix: str, default_kind: str) -> li
             raw = path.read_text(encoding="utf-8")
             docs.append(document_from_text(raw, path, f"{source_prefix}/{path.name}", default_kind))
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            raise UserError(f"文書を読めません: {path}: {exc}") from exc
+            raise UserError("corpus_unreadable", path=path, reason=exc) from exc
     return docs
 
 
@@ -165,7 +165,7 @@ def passages_from(documents: Iterable[Document]) -> list[Passage]:
     seen: set[str] = set()
     for doc in documents:
         if doc.id in seen:
-            raise UserError(f"文書IDが重複しています: {doc.id} ({doc.source})")
+            raise UserError("corpus_duplicate_id", id=doc.id, source=doc.source)
         seen.add(doc.id)
         chunks = chunk_text(doc.body)
         for n, text in enumerate(chunks, start=1):

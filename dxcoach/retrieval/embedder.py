@@ -41,9 +41,9 @@ def resolve_model(settings: Settings) -> ModelInfo:
         return ModelInfo(path, f"default:e5-small:{manifest['source_sha256'][:16]}")
     path = Path(settings.embed_model).expanduser().absolute()
     if not path.is_dir():
-        raise UserError(f"DXCOACH_EMBED_MODEL のフォルダが見つかりません: {path}")
+        raise UserError("embed_model_missing", path=path)
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
-        raise UserError(f"DXCOACH_EMBED_MODEL は sentence-transformers のモデルフォルダではありません: {path}")
+        raise UserError("embed_model_invalid", path=path)
     stamp = max((p.stat().st_mtime_ns for p in path.iterdir() if p.is_file()), default=0)
     return ModelInfo(path, f"local:{path}:{stamp}")
 

@@ -28,7 +28,7 @@ def load_eval_file(path: Path) -> list[EvalItem]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"評価ファイルを読めません: {path}: {exc}") from exc
+        raise UserError("eval_unreadable", path=path, reason=exc) from exc
     items: list[EvalItem] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -37,12 +37,12 @@ def load_eval_file(path: Path) -> list[EvalItem]:
             row = json.loads(line)
             item = EvalItem(str(row["id"]), str(row["q"]), tuple(str(g) for g in row["gold"]))
         except (ValueError, KeyError, TypeError) as exc:
-            raise UserError(f"{path}:{number}: 評価データの形式が正しくありません ({exc})") from exc
+            raise UserError("eval_bad_line", path=path, line=number, reason=exc) from exc
         if not item.q.strip() or not item.gold or not isinstance(row["gold"], list):
-            raise UserError(f"{path}:{number}: q と gold（文字列のリスト）が必要です")
+            raise UserError("eval_needs_q_gold", path=path, line=number)
         items.append(item)
     if not items:
-        raise UserError(f"評価ファイルが空です: {path}")
+        raise UserError("eval_empty", path=path)
     return items
 
 

@@ -50,7 +50,7 @@ def _text_only(text: str, path: Path) -> str:
     """Refuse what decodes but is no text: control characters beyond tabs and line breaks."""
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(2, len(text[:8192]) // 100):
-        raise Refused(f"{path}: テキストではありません（バイナリファイルです）")
+        raise Refused("doc_binary", path=path)
     return text
 
 
@@ -63,7 +63,7 @@ def decode_text(data: bytes, path: Path) -> str:
             try:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError:
-                raise Refused(f"{path}: {encoding} の印があるのに、その文字コードで読めません") from None
+                raise Refused("doc_bad_declared_encoding", path=path, encoding=encoding) from None
     if b"\x1b$" in data:  # ISO-2022-JP is 7-bit: it would pass for UTF-8 with escapes in it
         try:
             return data.decode("iso2022_jp")
@@ -80,12 +80,10 @@ def decode_text(data: bytes, path: Path) -> str:
     if len(readings) == 1:
         return _text_only(readings.pop(), path)
     if not readings and wide:
-        raise Refused(f"{path}: テキストではありません（バイナリファイルです）")
+        raise Refused("doc_binary", path=path)
     if not readings:
-        raise Refused(f"{path}: 文字コードを判別できません（UTF-8 / UTF-16 / Shift_JIS / EUC-JP 以外です）")
-    raise Refused(
-        f"{path}: 文字コードを確定できません（Shift_JIS と EUC-JP のどちらとも読めます）。UTF-8 で保存し直してください"
-    )
+        raise Refused("doc_unknown_encoding", path=path)
+    raise Refused("doc_ambiguous_encoding", path=path)
 
 
 def pdf_text(path: Path) -> str:
@@ -99,12 +97,12 @@ def pdf_text(path: Path) -> str:
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
-            raise Refused(f"{path}: 暗号化されたPDFは追加できません")
+            raise Refused("doc_pdf_encrypted", path=path)
         return "\n\n".join((page.extract_text() or "") for page in reader.pages)
     except Refused:
         raise
     except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise Refused(f"{path}: PDFを読めません（壊れているか、PDFではありません）") from exc
+        raise Refused("doc_pdf_unreadable", path=path) from exc
 
 
 def _slug(text: str) -> str:
@@ -115,20 +113,20 @@ def _slug(text: str) -> str:
 def prepare(path: Path) -> Prepared:
     """Read and check one file; raise Refused with one line naming it."""
     if path.suffix.lower() not in SUFFIXES:
-        raise Refused(f"{path}: 追加できるのは .md .txt .pdf です")
+        raise Refused("doc_bad_type", path=path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise Refused(f"{path}: ファイルが大きすぎます（上限 {MAX_BYTES // (1024 * 1024)} MB）")
+            raise Refused("doc_too_big", path=path, limit=MAX_BYTES // (1024 * 1024))
         data = path.read_bytes()
     except OSError as exc:
-        raise Refused(f"{path}: 読めません（{exc.strerror or exc}）") from exc
+        raise Refused("doc_unreadable", path=path, reason=exc.strerror or exc) from exc
     if not data.strip():
-        raise Refused(f"{path}: 空のファイルです")
+        raise Refused("doc_empty", path=path)
     meta: dict[str, Any] = {}
     if path.suffix.lower() == ".pdf":
         if not data.startswith(b"%PDF"):
-            raise Refused(f"{path}: PDFではありません")
+            raise Refused("doc_not_pdf", path=path)
         body = pdf_text(path)
     else:
         body = decode_text(data, path)
@@ -136,11 +134,11 @@ def prepare(path: Path) -> Prepared:
             try:
                 front, body = split_front_matter(body)
             except (ValueError, yaml.YAMLError) as exc:
-                raise Refused(f"{path}: 冒頭の front matter を読めません（{exc}）") from exc
+                raise Refused("doc_bad_front_matter", path=path, reason=exc) from exc
             meta = {k: front[k] for k in KEEP_META if k in front}
     body = normalize_text(body)
     if len(body) < 10:
-        raise Refused(f"{path}: 文字が取り出せません（画像だけのPDFや空の文書は追加できません）")
+        raise Refused("doc_no_text", path=path)
     sha = hashlib.sha256(data).hexdigest()
     heading = next((line.lstrip("# ").strip() for line in body.splitlines() if line.startswith("#")), "")
     title = str(meta.pop("title", "") or heading or path.stem)

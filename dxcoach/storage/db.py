@@ -120,7 +120,7 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise UserError(f"セッションの保存ファイルを開けません: {path} ({exc})") from exc
+            raise UserError("store_unopenable", path=path, reason=exc) from exc
 
     def close(self) -> None:
         self.conn.close()
@@ -128,7 +128,7 @@ class Store:
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise UserError(f"{self.path} は新しい版の dxcoach で作られています（schema {version}）")
+            raise UserError("store_too_new", path=self.path, version=version)
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
                 MIGRATIONS[number](self.conn)
@@ -170,13 +170,13 @@ class Store:
 
     def session(self, session_id: str) -> SessionRow:
         if not session_id.strip():
-            raise UserError("セッションIDを指定してください")
+            raise UserError("session_id_missing")
         rows = self._read("SELECT * FROM sessions WHERE id = ?", (session_id,))
         row = rows[0] if rows else None
         if row is None:
             matches = self._read("SELECT * FROM sessions WHERE substr(id, 1, ?) = ?", (len(session_id), session_id))
             if len(matches) != 1:
-                raise UserError(f"セッションが見つかりません: {session_id}")
+                raise UserError("session_not_found", id=session_id)
             row = matches[0]
         return SessionRow.of(row)
 

@@ -34,12 +34,12 @@ def export_session(store: Store, session_id: str) -> dict[str, Any]:
 def _check(data: Any, where: str) -> dict[str, Any]:
     """The content of a session file, or a UserError naming what is wrong with it."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UserError(f"dxcoach のセッションファイルではありません: {where}")
+        raise UserError("import_not_session", path=where)
     if data.get("version") != VERSION:
-        raise UserError(f"対応していない版のセッションファイルです（version {data.get('version')}）: {where}")
+        raise UserError("import_version", version=data.get("version"), path=where)
     content: dict[str, Any] = {k: data.get(k) for k in ("session", "turns", "notes")}
     if data.get("sha256") != _digest(content):
-        raise UserError(f"セッションファイルが書き換えられているか壊れています（チェックサム不一致）: {where}")
+        raise UserError("import_checksum", path=where)
     session: Any = content["session"]
     turns: Any = content["turns"]
     notes: Any = content["notes"]
@@ -60,21 +60,21 @@ def _check(data: Any, where: str) -> dict[str, Any]:
     except (KeyError, TypeError):
         ok = False
     if not ok:
-        raise UserError(f"セッションファイルの中身が正しくありません: {where}")
+        raise UserError("import_bad_content", path=where)
     return content
 
 
 def read_session_file(path: Path) -> dict[str, Any]:
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise UserError(f"セッションファイルが大きすぎます（50 MB まで）: {path}")
+            raise UserError("import_too_big", path=path)
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"ファイルが見つかりません: {path}") from None
+        raise UserError("file_not_found", path=path) from None
     except IsADirectoryError:
-        raise UserError(f"フォルダではなくファイルを指定してください: {path}") from None
+        raise UserError("file_is_directory", path=path) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"セッションファイルを読めません: {path}: {exc}") from exc
+        raise UserError("import_unreadable", path=path, reason=exc) from exc
     return data if isinstance(data, dict) else {}
 
 
@@ -89,6 +89,6 @@ def import_session(store: Store, data: dict[str, Any], where: str = "") -> tuple
     if existing is not None and existing["session"]["id"] == session_id:
         if _digest(existing) == _digest(content):
             return session_id, False
-        raise UserError(f"同じID（{session_id}）で内容の違うセッションがすでにあります。取り込みませんでした: {where}")
+        raise UserError("import_conflict", id=session_id, path=where)
     store.restore(content)
     return session_id, True

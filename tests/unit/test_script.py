@@ -60,5 +60,5 @@ def test_bad_scripts_name_the_line(tmp_path: Path, text: str, line: int, words: 
 
 
 def test_missing_file_is_a_user_error(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="読めません"):
+    with pytest.raises(UserError, match="見つかりません"):
         load_script(tmp_path / "nope.yaml")

@@ -56,11 +56,11 @@ class IntakeScreen(Screen[None]):
         industry = other or (str(chosen) if chosen != Select.BLANK else "")
         employees = self.query_one("#employees", Input).value.strip()
         if not company:
-            raise UserError(self.t["company_required"])
+            raise UserError("intake_company_missing")
         if not industry:
-            raise UserError(self.t["industry_required"])
+            raise UserError("intake_industry_missing")
         if employees and not employees.isdigit():
-            raise UserError(self.t["employees_number"])
+            raise UserError("intake_employees_invalid")
         profile: dict[str, Any] = {
             "company": company,
             "industry": industry,
@@ -74,7 +74,7 @@ class IntakeScreen(Screen[None]):
         try:
             profile = self.profile()
         except UserError as exc:
-            self.query_one("#intake-error", Static).update(str(exc))
+            self.query_one("#intake-error", Static).update(exc.render(self.lang))
             return
         from_last = self.query_one("#from-last", Checkbox).value
         session_id = create_session(self.app.store, profile, self.lang, from_last=from_last)
