@@ -6,9 +6,12 @@ after the owner pressed Enter loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -118,9 +121,23 @@ class Store:
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left on disk
             self.conn.execute("PRAGMA foreign_keys=ON")
+            status = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+            if status != "ok":
+                raise sqlite3.DatabaseError(status)
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:  # locked, unreadable, no space: the file itself is fine
             raise UserError("store_unopenable", path=path, reason=exc) from exc
+        except sqlite3.DatabaseError as exc:  # damaged: keep a copy aside, and never start over silently
+            raise UserError("store_damaged", path=path, copy=self._keep_copy(), reason=exc) from exc
+
+    def _keep_copy(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        copy = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                shutil.copy2(source, Path(f"{copy}{suffix}"))
+        return copy
 
     def close(self) -> None:
         self.conn.close()
@@ -136,14 +153,22 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All of it or nothing. A write that fails (a full disk, a lock held too long) is one clear
+        error; the rollback leaves the database as it was."""
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                    raise
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise UserError("save_failed", path=self.path, reason=exc) from exc
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
