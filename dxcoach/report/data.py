@@ -7,6 +7,7 @@ actions and the same sources under the same numbers. Every label comes from
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -140,6 +141,21 @@ def _label(rubric: Rubric, ref: str) -> str:
         return f"「{ref}」"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(value: Any) -> Any:
+    """The owner's words as written, but a control character (an ANSI escape pasted into an answer)
+    shown as ``\\x1b`` instead of acting on the terminal of whoever runs ``cat report.md``."""
+    if isinstance(value, str):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
 def build_report(
     rubric: Rubric,
     transcript: dict[str, Any],
@@ -150,6 +166,8 @@ def build_report(
 ) -> Report:
     """``with_notes`` adds the facilitator's notes (never in a client's copy unless asked);
     ``earlier``, a transcript of the same company, adds what changed since."""
+    transcript = _printable(transcript)
+    earlier = _printable(earlier) if earlier is not None else None
     t = texts.load(rubric.lang, "summary")["report"]
     profile = transcript["profile"]
     summary = transcript.get("summary") or {}

@@ -60,6 +60,20 @@ def test_markup_in_answers_is_shown_literally(data: dict[str, Any]) -> None:
     assert MARKUP in render_markdown(load_rubric("ja"), data, TODAY)  # Markdown keeps the owner's words as typed
 
 
+def test_terminal_escapes_in_answers_are_shown_not_obeyed(data: dict[str, Any]) -> None:
+    """`cat report.md` must not let an answer (or an imported session) drive the reader's terminal."""
+    import copy
+
+    tainted = copy.deepcopy(data)
+    owner = next(t for t in tainted["stages"][0]["turns"] if t["role"] == "owner")
+    owner["text"] = "\x1b[2J\x1b[31m赤い文字\x1b[0m と\x07ベル"
+    tainted["profile"]["company"] = "\x1b]0;偽のタイトル\x07株式会社"
+    for page in both(tainted):
+        assert "\x1b" not in page and "\x07" not in page
+        assert "\\x1b[31m赤い文字\\x1b[0m" in page and "\\x1b]0;偽のタイトル" in page
+    assert data["stages"][0]["turns"] != tainted["stages"][0]["turns"]  # the stored words stay as written
+
+
 def test_chart_has_one_bar_per_stage_scaled_to_coverage(data: dict[str, Any]) -> None:
     page = render_html(load_rubric("ja"), data, TODAY)
     svg = page[page.index("<svg") : page.index("</svg>")]
