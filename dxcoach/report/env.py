@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from dxcoach.coaching.rubric import Rubric
+from dxcoach.report.data import build_report
 
 
 def quote_block(text: str) -> str:
@@ -26,3 +31,9 @@ def environment(html: bool) -> Environment:
     )
     env.filters["quote_block"] = quote_block
     return env
+
+
+def render(template: str, rubric: Rubric, transcript: dict[str, Any], today: date | None, **options: Any) -> str:
+    """One report template over the report data; ``options`` are build_report's (with_notes, earlier)."""
+    report = build_report(rubric, transcript, today, **options)
+    return environment(html=template.endswith(".html.j2")).get_template(template).render(r=report, t=report.t)

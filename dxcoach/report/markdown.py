@@ -6,18 +6,9 @@ from datetime import date
 from typing import Any
 
 from dxcoach.coaching.rubric import Rubric
-from dxcoach.report.data import build_report
-from dxcoach.report.env import environment
+from dxcoach.report.env import render
 
 
-def render_markdown(
-    rubric: Rubric,
-    transcript: dict[str, Any],
-    today: date | None = None,
-    *,
-    with_notes: bool = False,
-    earlier: dict[str, Any] | None = None,
-) -> str:
-    report = build_report(rubric, transcript, today, with_notes=with_notes, earlier=earlier)
-    text = environment(html=False).get_template("report.md.j2").render(r=report, t=report.t)
-    return text.rstrip() + "\n"
+def render_markdown(rubric: Rubric, transcript: dict[str, Any], today: date | None = None, **options: Any) -> str:
+    """``options``: ``with_notes``, ``earlier`` (see ``build_report``)."""
+    return render("report.md.j2", rubric, transcript, today, **options).rstrip() + "\n"
