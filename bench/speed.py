@@ -34,6 +34,27 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+# Runs the CLI in a child that reports its own peak RSS on the way out (SystemExit included).
+MEASURED_CLI = (
+    "import resource, runpy, sys\n"
+    "sys.argv = ['dxcoach', *sys.argv[1:]]\n"
+    "try:\n    runpy.run_module('dxcoach', run_name='__main__')\n"
+    "finally:\n    print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)\n"
+)
+
+
+def search_process(home: str) -> tuple[float, int]:
+    """Seconds and peak RSS (MB) of one whole `dxcoach search` process, as a user runs it."""
+    env = {**os.environ, "DXCOACH_HOME": home}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURED_CLI, "search", QUERIES[1], "--json"], env=env, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - start
+    rss = int(done.stderr.rsplit("RSS", 1)[1])
+    return seconds, rss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -47,6 +68,9 @@ def main() -> None:
     print(f"no-op re-index (whole process): median {statistics.median(noop):.2f} s over {args.runs}")
     helps = [timed([*cli, "--help"], env) for _ in range(args.runs)]
     print(f"dxcoach --help: median {statistics.median(helps):.3f} s over {args.runs}")
+    searches = [search_process(home) for _ in range(args.runs)]
+    seconds, rss = statistics.median(s for s, _ in searches), max(r for _, r in searches)
+    print(f"one `dxcoach search --json`, whole process: median {seconds:.2f} s over {args.runs}, peak RSS {rss} MB")
 
     from dxcoach.config import load_settings
     from dxcoach.retrieval.search import Searcher

@@ -17,6 +17,7 @@ from dxcoach.errors import UserError
 
 LANGUAGES = ("ja", "en")
 LLM_PROVIDERS = ("none", "ollama", "openai")
+EMBED_ENGINES = ("auto", "torch")
 LLM_DEFAULT_URLS = {"ollama": "http://127.0.0.1:11434", "openai": "http://127.0.0.1:8080/v1"}
 
 
@@ -25,6 +26,7 @@ class Settings:
     home: Path
     lang: str = "ja"
     embed_model: str = "default"
+    embed_engine: str = "auto"  # auto: onnxruntime when the model's export agrees with torch; torch: always torch
     llm_provider: str = "none"
     llm_base_url: str = ""
     llm_model: str = ""
@@ -76,6 +78,7 @@ def load_settings(home: str | Path | None = None, env: Mapping[str, str] | None 
             home=home_path,
             lang=str(values.get("lang", "ja")).lower(),
             embed_model=str(values.get("embed_model", "default")),
+            embed_engine=str(values.get("embed_engine", "auto")).lower(),
             llm_provider=str(values.get("llm_provider", "none")).lower(),
             llm_base_url=str(values.get("llm_base_url", "")),
             llm_model=str(values.get("llm_model", "")),
@@ -90,6 +93,8 @@ def load_settings(home: str | Path | None = None, env: Mapping[str, str] | None 
         raise UserError("setting_invalid", reason=exc) from exc
     if settings.lang not in LANGUAGES:
         raise UserError("lang_invalid", value=settings.lang)
+    if settings.embed_engine not in EMBED_ENGINES:
+        raise UserError("embed_engine_invalid", value=settings.embed_engine)
     if settings.llm_provider not in LLM_PROVIDERS:
         raise UserError("llm_provider_invalid", value=settings.llm_provider)
     if settings.llm_timeout <= 0:
