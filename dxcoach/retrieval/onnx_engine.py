@@ -35,6 +35,7 @@ MANIFEST = "export.json"
 FORMAT = 1  # bump when the exported graph or the manifest changes, so exports are redone
 WEIGHTS = "model.onnx.data"
 PARITY_MIN = 0.995
+ATTENTION_BUDGET = 16 * 128**2  # texts x tokens² per batch: 16 of 128 tokens, 4 of 256, 1 of 512
 # What the export is checked on: short and long, Japanese and English, padded together in one batch.
 PARITY_TEXTS = (
     "DXとは何ですか",
@@ -186,7 +187,7 @@ class OnnxEncoder:
         self._normalize = bool(manifest["normalize"])
         self.tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(manifest["max_seq_length"]))
-        self.tokenizer.enable_padding(pad_id=_pad_id(model_path, self.tokenizer))
+        self._pad = _pad_id(model_path, self.tokenizer)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # warnings about the graph are ours to act on at export, not the user's
         self.session = onnxruntime.InferenceSession(
@@ -195,15 +196,21 @@ class OnnxEncoder:
 
     def encode(self, texts: Sequence[str], prompt_name: str | None, batch_size: int = 16) -> np.ndarray:
         prefix = self.prompts.get(prompt_name, "") if prompt_name else ""
-        prepared = [prefix + t for t in texts]
-        out = np.zeros((len(prepared), self.dimension), dtype=np.float32)
-        # Longest first, as sentence-transformers batches: texts of a batch pad to similar lengths.
-        order = sorted(range(len(prepared)), key=lambda i: -len(prepared[i]))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            encoded = self.tokenizer.encode_batch([prepared[i] for i in rows])
-            ids = np.array([e.ids for e in encoded], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        encoded = [e.ids for e in self.tokenizer.encode_batch([prefix + t for t in texts])]
+        out = np.zeros((len(encoded), self.dimension), dtype=np.float32)
+        # Longest first, as sentence-transformers batches, and fewer long texts at a time: attention
+        # grows with the square of the length, and a batch of 16 texts of 512 tokens held 1.8 GB.
+        order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i]))
+        start = 0
+        while start < len(order):
+            longest = max(len(encoded[order[start]]), 1)
+            rows = order[start : start + max(1, min(batch_size, ATTENTION_BUDGET // longest**2))]
+            start += len(rows)
+            ids = np.full((len(rows), longest), self._pad, dtype=np.int64)
+            mask = np.zeros((len(rows), longest), dtype=np.int64)
+            for r, i in enumerate(rows):
+                ids[r, : len(encoded[i])] = encoded[i]
+                mask[r, : len(encoded[i])] = 1
             hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
