@@ -119,7 +119,7 @@ class Coach:
         self,
         store: Store,
         rubric: Rubric,
-        assessor: Assessor,
+        assessor: Assessor | None,  # None: a coach for openings only (see factory.open_opening_coach)
         grounder: Grounder,
         max_probes: int = 2,
         writer: LlmWriter | None = None,
@@ -151,6 +151,8 @@ class Coach:
         out = []
         for turn in turns:
             if turn.role == "owner" and turn.kind == "answer" and "covered" not in turn.data:
+                if self.assessor is None:
+                    raise RuntimeError("an opening-only coach was asked to assess an answer")
                 result = self.assessor.assess(turn.stage, turn.text)
                 data = {
                     **turn.data,

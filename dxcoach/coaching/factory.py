@@ -21,7 +21,7 @@ def open_store(settings: Settings) -> Store:
     return Store(paths.sessions_db(settings.home))
 
 
-def open_coach(settings: Settings, store: Store | None = None) -> Coach:
+def open_coach(settings: Settings, store: Store | None = None, writer: LlmWriter | None = None) -> Coach:
     """The real coach: loads the embedding model (seconds) and opens (or builds) the index."""
     from dxcoach.retrieval.search import Searcher
 
@@ -40,8 +40,20 @@ def open_coach(settings: Settings, store: Store | None = None) -> Coach:
         assessor,
         Grounder(searcher, settings.lang, searcher.embeddings.encode_queries),
         settings.max_probes,
-        open_writer(settings),
+        writer or open_writer(settings),
     )
+
+
+def open_opening_coach(settings: Settings, store: Store, writer: LlmWriter | None = None) -> Coach | None:
+    """A coach that can say a new session's first question in milliseconds, before the model loads:
+    BM25 over the index's passage snapshot, quotes by shared bigrams, no assessor. None without a snapshot."""
+    from dxcoach.retrieval.opening import LexicalSearcher, bigram_vectors
+
+    searcher = LexicalSearcher.open(settings)
+    if searcher is None:
+        return None
+    grounder = Grounder(searcher, settings.lang, bigram_vectors)
+    return Coach(store, load_rubric(settings.lang), None, grounder, settings.max_probes, writer)
 
 
 def open_writer(settings: Settings) -> LlmWriter | None:

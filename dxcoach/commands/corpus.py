@@ -15,12 +15,15 @@ from dxcoach.retrieval import user_docs
 
 
 def _reindex(settings: Settings) -> str:
+    from dxcoach.commands.retrieval import embedding_progress
     from dxcoach.retrieval import index
     from dxcoach.retrieval.embedder import LocalEmbeddings, resolve_model
     from dxcoach.retrieval.sources import all_passages
 
     model = resolve_model(settings)
-    report = index.update_index(settings, all_passages(settings), model.name, lambda: LocalEmbeddings(model))
+    with embedding_progress(settings) as progress:
+        passages = all_passages(settings)
+        report = index.update_index(settings, passages, model.name, lambda: LocalEmbeddings(model), progress=progress)
     return report.describe(settings.lang)
 
 

@@ -6,6 +6,8 @@
   so vectors of two models never mix.
 - A ``.writing`` marker is present while the index is being written; finding it (a crash or a kill
   mid-write), or failing to open the store, sets the store aside and rebuilds it.
+- The BM25 matrix of the lexical side is saved beside the store after each update (``lexical-*.npz``),
+  keyed by the passages it covers, so that opening a searcher loads it instead of rebuilding it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,11 +32,13 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
     from dxcoach.retrieval.embedder import LocalEmbeddings
+    from dxcoach.retrieval.lexical import LexicalIndex
 
 COLLECTION_PREFIX = "dx-"
 MANIFEST = "manifest.json"
 WRITING_MARKER = ".writing"
 EMBED_BATCH = 64
+Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
 
 @dataclass
@@ -58,6 +62,29 @@ def store_dir(settings: Settings) -> Path:
 
 def lock_path(settings: Settings) -> Path:
     return paths.index_dir(settings.home) / ".lock"
+
+
+def lexical_path(settings: Settings, tokenizer: str = "bigram") -> Path:
+    return paths.index_dir(settings.home) / f"lexical-{tokenizer}.npz"
+
+
+def open_lexical(settings: Settings, passages: Sequence[Passage], tokenizer: str = "bigram") -> LexicalIndex:
+    """The BM25 index over the stored passages (in the searcher's order): loaded from its file when
+    that was built over exactly these, else built and saved (kept in memory only on a read-only home)."""
+    from dxcoach.retrieval import lexical
+
+    ids, texts = [p.id for p in passages], [p.lexical_text() for p in passages]
+    return lexical.open_index(lexical_path(settings, tokenizer), ids, texts, tokenizer)
+
+
+def _save_lexical(settings: Settings, passages: Iterable[Passage]) -> None:
+    """After an update: the BM25 index and the passage snapshot, as a searcher will read them back."""
+    from dxcoach.retrieval import lexical
+    from dxcoach.retrieval.opening import save_snapshot
+
+    stored = sorted((Passage.from_chroma(p.text, p.chroma_metadata()) for p in passages), key=lambda p: p.id)
+    lexical.ensure_saved(lexical_path(settings), [p.id for p in stored], [p.lexical_text() for p in stored])
+    save_snapshot(settings, stored)  # so that the next session's first question need not wait for the model
 
 
 def read_manifest(settings: Settings) -> dict[str, Any] | None:
@@ -178,8 +205,11 @@ def update_index(
     embeddings_factory: Callable[[], LocalEmbeddings],
     *,
     lock_timeout: float = 300.0,
+    progress: Progress | None = None,
 ) -> IndexReport:
-    """Bring the index in line with ``passages``; embed only what is new. Loads the model only if needed."""
+    """Bring the index in line with ``passages``; embed only what is new. Loads the model only if needed.
+
+    ``progress`` hears ``(done, total)`` before the model loads and after each batch it embeds."""
     index_home = paths.index_dir(settings.home)
     index_home.mkdir(parents=True, exist_ok=True)
     waiting = lambda: notices.say(settings.lang, "index_waiting")  # noqa: E731
@@ -196,6 +226,8 @@ def update_index(
             marker = index_home / WRITING_MARKER
             marker.write_text(str(os.getpid()), encoding="utf-8")
             if to_add:
+                if progress:
+                    progress(0, len(to_add))
                 embeddings = embeddings_factory()
                 dimension = embeddings.dimension
                 for start in range(0, len(to_add), EMBED_BATCH):
@@ -206,6 +238,8 @@ def update_index(
                         documents=[p.text for p in batch],
                         metadatas=[p.chroma_metadata() for p in batch],  # type: ignore[misc]
                     )
+                    if progress:
+                        progress(min(start + EMBED_BATCH, len(to_add)), len(to_add))
             if to_remove:
                 collection.delete(ids=to_remove)
             marker.unlink()
@@ -225,6 +259,7 @@ def update_index(
             },
         )
         drop_collections(client, keep=name)
+        _save_lexical(settings, wanted.values())
         return IndexReport(added=len(to_add), removed=len(to_remove), kept=len(wanted) - len(to_add), rebuilt=rebuilt)
 
 

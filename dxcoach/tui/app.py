@@ -7,6 +7,7 @@ behind it (a few seconds), with the loading state in the header.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from textual.app import App
 
 from dxcoach import notices, paths
 from dxcoach.coaching.coach import Coach, create_session
-from dxcoach.coaching.factory import open_coach, open_store
+from dxcoach.coaching.factory import open_coach, open_opening_coach, open_store, open_writer
 from dxcoach.config import Settings
 from dxcoach.locking import hold_session
 from dxcoach.tui.labels import localise_bindings, tui_labels
@@ -54,6 +55,7 @@ class DxCoachApp(App[None]):
         settings: Settings,
         *,
         coach_factory: CoachFactory | None = None,
+        opening_factory: Callable[[], Coach | None] | None = None,
         new_profile: dict[str, Any] | None = None,
         from_last: bool = False,
     ) -> None:
@@ -66,7 +68,16 @@ class DxCoachApp(App[None]):
         self.coach_ready = threading.Event()
         self.load_error = ""
         self.loader: threading.Thread | None = None
-        self._factory = coach_factory or (lambda: open_coach(settings, self.store))
+        # A new session's first question comes from the opening coach (BM25 over the passage snapshot)
+        # when the full one is not loaded yet; a test's own coach factory has no opening coach.
+        self.opening: Coach | None = None
+        self.opening_ready = threading.Event()
+        # Both share one model writer (whether its server is resting), made in the loader thread.
+        writer = functools.cache(lambda: open_writer(settings))
+        self._factory = coach_factory or (lambda: open_coach(settings, self.store, writer()))
+        self._opening_factory = opening_factory or (
+            (lambda: open_opening_coach(settings, self.store, writer())) if coach_factory is None else (lambda: None)
+        )
         self._new_profile = new_profile
         self._from_last = from_last
         self.with_llm = settings.llm_provider != "none"
@@ -96,6 +107,12 @@ class DxCoachApp(App[None]):
 
     def _load(self) -> None:
         try:
+            self.opening = self._opening_factory()
+        except Exception:  # the snapshot is only a head start: the first question then waits for the full coach
+            self.opening = None
+        finally:
+            self.opening_ready.set()
+        try:
             self.coach = self._factory()
         except Exception as exc:
             self.load_error = f"{type(exc).__name__}: {exc}"
@@ -103,6 +120,16 @@ class DxCoachApp(App[None]):
             self.coach_ready.set()  # release waiting replies: they find the coach, or none
         with contextlib.suppress(RuntimeError):  # the app may have quit meanwhile
             self.call_from_thread(self._loaded)
+
+    def coach_for(self, opening: bool, cancelled: Callable[[], bool]) -> Coach | None:
+        """The coach for one reply: the full one, or for a session's first question (``opening``) the
+        opening coach if it is ready first. Waits for the load (None if cancelled or failed)."""
+        while not self.coach_ready.wait(0.05):
+            if opening and self.opening_ready.is_set() and self.opening is not None:
+                return self.opening
+            if cancelled():  # the owner quit meanwhile: the answer is already stored
+                return None
+        return self.coach
 
     def _loaded(self) -> None:
         self.sub_title = ""  # the header's loading state goes away: that is the signal, no toast

@@ -122,10 +122,8 @@ class CoachingScreen(Screen[None]):
     def respond(self, command: str = "", target: str | None = None) -> None:
         worker = get_current_worker()
         try:
-            while not self.app.coach_ready.wait(0.1):  # the model is still loading
-                if worker.is_cancelled:  # the owner quit meanwhile: the answer is already stored
-                    return
-            coach = self.app.coach
+            opening = not command and not self.app.store.turns(self.session_id)  # nothing to assess yet
+            coach = self.app.coach_for(opening, lambda: worker.is_cancelled)
             if coach is None:
                 return
             stream = self.stream = Stream(on_text=lambda text: self._from_thread(self.show_live, text))
