@@ -28,6 +28,6 @@ def default_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_embeddings(default_model_dir: Path) -> object:
     """The converted e5 model loaded once in this process (for tests of code that embeds)."""
-    from dxcoach.retrieval.embedder import LocalEmbeddings, ModelInfo, onnx_dir_for
+    from dxcoach.retrieval.embedder import LocalEmbeddings, default_model
 
-    return LocalEmbeddings(ModelInfo(default_model_dir, "test", onnx_dir_for(default_model_dir.parent, "test")))
+    return LocalEmbeddings(default_model(default_model_dir.parent))  # the same ONNX export as the homes' (one per run)

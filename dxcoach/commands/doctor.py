@@ -46,9 +46,9 @@ def _model(settings: Settings) -> Check:
             )
     built = paths.models_dir(settings.home) / "multilingual-e5-small" / "dxcoach-manifest.json"
     if built.is_file():
-        import json
+        from dxcoach.retrieval.embedder import default_model_name
 
-        name = f"default:e5-small:{json.loads(built.read_text(encoding='utf-8'))['source_sha256'][:16]}"
+        name = default_model_name(built.parent)
         return Check(
             True, "embedding model", f"multilingual-e5-small (converted) at {built.parent}{_engine(settings, name)}"
         )

@@ -45,20 +45,29 @@ def resolve_model(settings: Settings) -> ModelInfo:
     """Locate (and on first need build) the embedding model folder."""
     models = paths.models_dir(settings.home)
     if settings.uses_default_model:
-        from dxcoach.retrieval.e5_convert import ensure_default_model
-
-        path = ensure_default_model(models)
-        manifest = json.loads((path / "dxcoach-manifest.json").read_text(encoding="utf-8"))
-        name = f"default:e5-small:{manifest['source_sha256'][:16]}"
-    else:
-        path = Path(settings.embed_model).expanduser().absolute()
-        if not path.is_dir():
-            raise UserError("embed_model_missing", path=path)
-        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
-            raise UserError("embed_model_invalid", path=path)
-        stamp = max((p.stat().st_mtime_ns for p in path.iterdir() if p.is_file()), default=0)
-        name = f"local:{path}:{stamp}"
+        return default_model(models, settings.embed_engine)
+    path = Path(settings.embed_model).expanduser().absolute()
+    if not path.is_dir():
+        raise UserError("embed_model_missing", path=path)
+    if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+        raise UserError("embed_model_invalid", path=path)
+    stamp = max((p.stat().st_mtime_ns for p in path.iterdir() if p.is_file()), default=0)
+    name = f"local:{path}:{stamp}"
     return ModelInfo(path, name, onnx_dir_for(models, name), settings.embed_engine)
+
+
+def default_model(models: Path, engine: str = "auto") -> ModelInfo:
+    """multilingual-e5-small under ``models``, converted on first need; named by its source's hash."""
+    from dxcoach.retrieval.e5_convert import ensure_default_model
+
+    path = ensure_default_model(models)
+    name = default_model_name(path)
+    return ModelInfo(path, name, onnx_dir_for(models, name), engine)
+
+
+def default_model_name(path: Path) -> str:
+    manifest = json.loads((path / "dxcoach-manifest.json").read_text(encoding="utf-8"))
+    return f"default:e5-small:{manifest['source_sha256'][:16]}"
 
 
 def onnx_dir_for(models: Path, name: str) -> Path:
