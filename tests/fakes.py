@@ -1,4 +1,5 @@
-"""Test doubles for unit tests only: a tiny hashing embedder and a lexical-only searcher.
+"""Test doubles for unit tests only: a tiny hashing embedder, a scripted assessor, and the bundled corpus
+behind the product's BM25-only searcher.
 
 The product never uses these; they keep core tests fast and free of the real model.
 """
@@ -11,9 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from dxcoach.coaching.assess import Assessment
+from dxcoach.retrieval import opening
 from dxcoach.retrieval.corpus import Passage, load_documents, passages_from
-from dxcoach.retrieval.lexical import LexicalIndex, bigram_tokens
-from dxcoach.retrieval.search import Filters, Hit, fuse
+from dxcoach.retrieval.lexical import bigram_tokens
 from tests.conftest import ROOT
 
 DIM = 256
@@ -29,19 +30,11 @@ def fake_embed(texts: Sequence[str]) -> np.ndarray:
     return out / np.where(norms == 0, 1, norms)
 
 
-class LexicalSearcher:
-    """Searches the bundled corpus with BM25 only (no embedding model)."""
+class LexicalSearcher(opening.LexicalSearcher):
+    """The opening coach's BM25-only searcher, over the bundled corpus by default (no embedding model)."""
 
     def __init__(self, passages: list[Passage] | None = None) -> None:
-        self.passages = passages or passages_from(load_documents(ROOT / "corpus", "corpus", "guidance"))
-        self._index = LexicalIndex([p.lexical_text() for p in self.passages])
-
-    def search(self, query: str, k: int = 5, *, method: str = "hybrid", filters: Filters | None = None) -> list[Hit]:
-        filters = filters or Filters()
-        scores = self._index.scores(query)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        ranked = [self.passages[i] for i in order if scores[i] > 0 and filters.accepts(self.passages[i])]
-        return fuse([], ranked, k)
+        super().__init__(passages or passages_from(load_documents(ROOT / "corpus", "corpus", "guidance")))
 
 
 class ScriptedAssessor:
