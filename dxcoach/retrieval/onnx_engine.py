@@ -12,6 +12,7 @@ Only the usual sentence-transformers pipeline is exported: Transformer → mean 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANIFEST = "export.json"
-FORMAT = 1  # bump when the exported graph or the manifest changes, so exports are redone
+FORMAT = 2  # bump when the exported graph or the manifest changes, so exports are redone
 WEIGHTS = "model.onnx.data"
 PARITY_MIN = 0.995
 ATTENTION_BUDGET = 16 * 128**2  # texts x tokens² per batch: 16 of 128 tokens, 4 of 256, 1 of 512
@@ -139,6 +140,8 @@ def _torch_export(st: SentenceTransformer, path: Path) -> None:
 
     first: Any = next(iter(st))
     transformer = first.auto_model.eval()
+    if hasattr(transformer, "set_attn_implementation"):
+        transformer.set_attn_implementation("eager")
 
     class TokenEmbeddings(torch.nn.Module):
         def __init__(self) -> None:
@@ -164,11 +167,21 @@ def _torch_export(st: SentenceTransformer, path: Path) -> None:
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_embeddings": axes},
             opset_version=17,
         )
-    # The weights go to a file of their own, which onnxruntime maps instead of copying: a search then
-    # holds ~150 MB of the model rather than twice its 470 MB, and loads it in a fraction of a second.
+    # onnxruntime's transformer optimizer fuses attention, layer norms and GELU (the traced graph of
+    # eager attention is the pattern it knows): 1.4 times the embedding rate on two cores. The weights
+    # go to a file of their own, which onnxruntime maps instead of copying: a search then holds ~150 MB
+    # of the model rather than twice its 470 MB, and loads it in a fraction of a second.
     import onnx
 
-    graph = onnx.load(str(traced))
+    graph: Any = onnx.load(str(traced))
+    with contextlib.suppress(Exception):  # not a BERT-like graph: keep it unfused (parity still decides)
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        config = transformer.config
+        fused = optimize_model(
+            str(traced), "bert", config.num_attention_heads, config.hidden_size, opt_level=1, verbose=False
+        )
+        graph = fused.model
     onnx.save_model(graph, str(path), save_as_external_data=True, location=WEIGHTS, size_threshold=1024)
     traced.unlink()
 
