@@ -153,13 +153,24 @@ class LexicalIndex:
             return None
         return cls._from_parts(TOKENIZERS[tokenizer], vocabulary, weights)
 
-    def scores(self, query: str) -> list[float]:
+    def _scores(self, query: str) -> np.ndarray:
         words = self.tokenizer(query)
         if self._weights is None or not words:
-            return []
+            return np.zeros(0)
         known = [self.vocabulary[w] for w in words if w in self.vocabulary]  # a repeated token counts again
         counts = np.bincount(known, minlength=self._weights.shape[1]).astype(np.float64)
-        return [float(s) for s in self._weights @ counts]
+        return np.asarray(self._weights @ counts)
+
+    def scores(self, query: str) -> list[float]:
+        return [float(s) for s in self._scores(query)]
+
+    def ranked(self, query: str) -> list[tuple[int, float]]:
+        """(document, score) of the documents sharing a token with the query, best first, ties in
+        document order — sorted in numpy, not in Python, which counts at ten thousand documents."""
+        scores = self._scores(query)
+        hits = np.flatnonzero(scores > 0)
+        order = hits[np.argsort(-scores[hits], kind="stable")]
+        return [(int(i), float(scores[i])) for i in order]
 
 
 def _pack(strings: Sequence[str]) -> np.ndarray:

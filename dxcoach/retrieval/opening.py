@@ -85,10 +85,8 @@ class LexicalSearcher:
 
     def search(self, query: str, k: int = 5, *, method: str = "lexical", filters: Filters | None = None) -> list[Hit]:
         filters = filters or Filters()
-        scores = self._lexical.scores(query)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        ranked = [self.passages[i] for i in order if scores[i] > 0 and filters.accepts(self.passages[i])]
-        return fuse([], ranked, k)
+        ranked = (self.passages[i] for i, _ in self._lexical.ranked(query))
+        return fuse([], [p for p in ranked if filters.accepts(p)], k)
 
 
 def bigram_vectors(texts: Sequence[str]) -> np.ndarray:

@@ -150,9 +150,8 @@ class Searcher:
 
     def lexical_ranking(self, query: str, filters: Filters) -> list[Scored]:
         """The passages sharing words with the query, with their BM25 score, best first."""
-        scores = self._lexical.scores(query)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        return [(self.passages[i], scores[i]) for i in order if scores[i] > 0 and filters.accepts(self.passages[i])]
+        ranked = ((self.passages[i], score) for i, score in self._lexical.ranked(query))
+        return [(p, score) for p, score in ranked if filters.accepts(p)]
 
     def search(self, query: str, k: int = 5, *, method: str = "hybrid", filters: Filters | None = None) -> list[Hit]:
         query = normalize_query(query)

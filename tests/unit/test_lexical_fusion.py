@@ -44,6 +44,10 @@ def test_the_sparse_bm25_scores_exactly_as_rank_bm25_does() -> None:
     for query in queries:
         expected = [float(x) for x in reference.get_scores(bigram_tokens(query))]
         assert max(abs(a - b) for a, b in zip(index.scores(query), expected, strict=True)) < 1e-9, query
+        # The ranking (numpy's stable sort) is the Python sort of the positive scores, ties in document order.
+        scores = index.scores(query)
+        by_python = [(i, scores[i]) for i in sorted(range(len(scores)), key=lambda i: -scores[i]) if scores[i] > 0]
+        assert index.ranked(query) == by_python, query
 
 
 def test_rrf_rewards_agreement_between_rankings() -> None:
