@@ -4,7 +4,6 @@ import unicodedata
 
 from dxcoach.retrieval.chunking import MAX_CHARS, chunk_text, count_tokens, split_sentences
 from dxcoach.retrieval.normalize import compact, normalize_query, normalize_text
-from tests.conftest import SEED
 
 
 def test_kangxi_and_supplement_radicals_fold_to_ordinary_kanji() -> None:
@@ -13,8 +12,8 @@ def test_kangxi_and_supplement_radicals_fold_to_ordinary_kanji() -> None:
     assert normalize_text("⺠間") == "民間"
 
 
-def test_seed_has_no_radical_lookalikes_after_normalisation() -> None:
-    text = normalize_text(SEED.read_text(encoding="utf-8"))
+def test_seed_has_no_radical_lookalikes_after_normalisation(seed_text: str) -> None:
+    text = normalize_text(seed_text)
     odd = [c for c in text if 0x2E80 <= ord(c) <= 0x2FDF]
     assert odd == []
     assert "人材" in text and "⼈" not in text
