@@ -123,7 +123,11 @@ def open_encoder(info: ModelInfo) -> Encoder:
         return TorchEncoder(info.path)
     from dxcoach.retrieval.onnx_engine import OnnxEncoder, ensure_export
 
-    export = ensure_export(info.path, info.onnx_dir)
+    try:
+        export = ensure_export(info.path, info.onnx_dir)
+    except OSError as exc:  # no room for the 470 MB export, a read-only models folder: torch still works
+        log.info("embedding with torch: no ONNX export of %s (%s)", info.path, exc)
+        return TorchEncoder(info.path)
     if not export.ok:
         log.info("embedding with torch: the ONNX export of %s is not used (%s)", info.path, export.reason)
         return TorchEncoder(info.path)

@@ -89,3 +89,16 @@ def test_the_engine_setting(tmp_path: Path, default_model_dir: Path) -> None:
     assert caught.value.key == "embed_engine_invalid"
     forced = LocalEmbeddings(ModelInfo(default_model_dir, "t", onnx_dir_for(tmp_path, "t"), engine="torch"))
     assert forced.engine == "torch" and not (tmp_path / "onnx").exists()
+
+
+def test_no_room_for_an_export_means_torch_not_a_crash(
+    default_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dxcoach.retrieval import onnx_engine
+
+    def full_disk(model_path: Path, folder: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(onnx_engine, "ensure_export", full_disk)
+    embeddings = LocalEmbeddings(ModelInfo(default_model_dir, "t", onnx_dir_for(tmp_path, "t")))
+    assert embeddings.engine == "torch" and len(embeddings.embed_query("DXとは")) == 384
