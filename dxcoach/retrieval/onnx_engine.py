@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import shutil
 import warnings
@@ -29,8 +28,6 @@ from filelock import FileLock
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-log = logging.getLogger(__name__)
 
 MANIFEST = "export.json"
 FORMAT = 2  # bump when the exported graph or the manifest changes, so exports are redone
@@ -82,6 +79,9 @@ def ensure_export(model_path: Path, folder: Path) -> Export:
         building.mkdir()
         try:
             manifest = _export(model_path, building)
+            if not manifest["ok"]:  # keep the verdict, not 470 MB that nothing will load
+                for name in ("model.onnx", WEIGHTS, "traced.onnx"):
+                    (building / name).unlink(missing_ok=True)
             (building / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             if folder.exists():  # a damaged or older export
                 shutil.rmtree(folder)
