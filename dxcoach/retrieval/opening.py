@@ -25,25 +25,30 @@ from dxcoach.retrieval.corpus import Passage
 from dxcoach.retrieval.lexical import LexicalIndex, bigram_tokens
 from dxcoach.retrieval.search import Filters, Hit, fuse
 
-SNAPSHOT = "passages.json"
+SNAPSHOT_PREFIX = "passages-"
 FORMAT = 1
 DIMENSIONS = 4096  # hashed bigram space for quoting: collisions are rare at the length of a passage
 
 
-def _manifest_key(settings: Settings) -> str:
+def snapshot_path(home: Path) -> Path | None:
+    """The snapshot for the index as it is now: its name carries the manifest's hash, so that telling
+    whether it is current costs a stat, not parsing every passage (each search opens it)."""
+    index_dir = paths.index_dir(home)
     try:
-        data = (paths.index_dir(settings.home) / "manifest.json").read_bytes()
+        key = hashlib.sha256((index_dir / "manifest.json").read_bytes()).hexdigest()[:16]
     except OSError:
-        return ""
-    return hashlib.sha256(data).hexdigest()
+        return None
+    return index_dir / f"{SNAPSHOT_PREFIX}{key}.json"
 
 
 def load_snapshot(settings: Settings) -> list[Passage] | None:
     """The index's passages as last opened, or None when there is none for the current index."""
-    key = _manifest_key(settings)
+    path = snapshot_path(settings.home)
+    if path is None:
+        return None
     try:
-        data = json.loads((paths.index_dir(settings.home) / SNAPSHOT).read_text(encoding="utf-8"))
-        if not key or data.get("format") != FORMAT or data.get("manifest") != key:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
             return None
         return [Passage(**row) for row in data["passages"]]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -51,22 +56,18 @@ def load_snapshot(settings: Settings) -> list[Passage] | None:
 
 
 def save_snapshot(settings: Settings, passages: Sequence[Passage]) -> None:
-    """Written by a full open when the index changed; a read-only home just goes without."""
-    key = _manifest_key(settings)
-    if not key:
+    """Written after an index update, or by a full open that finds none; a read-only home goes without."""
+    target = snapshot_path(settings.home)
+    if target is None or target.is_file():
         return
-    target = paths.index_dir(settings.home) / SNAPSHOT
-    try:
-        current = json.loads(target.read_text(encoding="utf-8"))
-        if current.get("manifest") == key and current.get("format") == FORMAT:
-            return
-    except (OSError, ValueError, AttributeError):
-        pass
     rows = [dataclasses.asdict(p) for p in passages]
-    tmp = target.with_name(f".{SNAPSHOT}.{os.getpid()}")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
     try:
-        tmp.write_text(json.dumps({"format": FORMAT, "manifest": key, "passages": rows}, ensure_ascii=False), "utf-8")
+        tmp.write_text(json.dumps({"format": FORMAT, "passages": rows}, ensure_ascii=False), "utf-8")
         os.replace(tmp, target)
+        for old in target.parent.glob(f"{SNAPSHOT_PREFIX}*.json"):
+            if old != target:
+                old.unlink(missing_ok=True)
     except OSError:
         tmp.unlink(missing_ok=True)
 
@@ -97,7 +98,3 @@ def bigram_vectors(texts: Sequence[str]) -> np.ndarray:
             out[row, zlib.crc32(token.encode("utf-8")) % DIMENSIONS] += 1.0
     out /= np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-12, None)
     return out
-
-
-def snapshot_path(home: Path) -> Path:
-    return paths.index_dir(home) / SNAPSHOT

@@ -30,6 +30,7 @@ def test_the_snapshot_round_trips_and_is_read_only_for_its_own_index(tmp_path: P
     assert load_snapshot(settings) is None
     save_snapshot(settings, passages[:3])
     assert load_snapshot(settings) == passages[:3]
+    assert len(list((home / "index").glob("passages-*.json"))) == 1  # the old index's snapshot is gone
 
 
 def test_a_damaged_or_missing_snapshot_is_none(tmp_path: Path) -> None:
@@ -37,6 +38,7 @@ def test_a_damaged_or_missing_snapshot_is_none(tmp_path: Path) -> None:
     settings = load_settings(home, env={})
     save_snapshot(settings, all_passages(settings))
     path = snapshot_path(home)
+    assert path is not None and path.is_file()
     path.write_bytes(path.read_bytes()[:500])  # cut short
     assert load_snapshot(settings) is None
     path.write_text('{"format": 1, "manifest": "x", "passages": [{"nope": 1}]}', encoding="utf-8")
