@@ -38,13 +38,23 @@ class LexicalSearcher(opening.LexicalSearcher):
 
 
 class ScriptedAssessor:
-    """Covers exactly what the test says each answer covers."""
+    """Covers exactly what the test says each answer covers; ``unsure``: per answer, the elements a
+    clause may show (element -> clause)."""
 
-    def __init__(self, covered: dict[str, set[str]] | None = None) -> None:
+    def __init__(
+        self, covered: dict[str, set[str]] | None = None, unsure: dict[str, dict[str, str]] | None = None
+    ) -> None:
         self.covered = covered or {}
+        self.unsure = unsure or {}
         self.calls: list[tuple[str, str]] = []
 
     def assess(self, stage_id: str, answer: str) -> Assessment:
         self.calls.append((stage_id, answer))
         found = frozenset(self.covered.get(answer, set()))
-        return Assessment(found, {e: answer for e in found}, {e: 1.0 for e in found})
+        return Assessment(
+            found, {e: answer for e in found}, {e: 1.0 for e in found}, self.unsure.get(answer, {}), answer
+        )
+
+    def best_clause(self, stage_id: str, answers: Sequence[str], element_id: str) -> str:
+        """The earlier answer scripted as possibly showing the element, else the first earlier answer."""
+        return next((self.unsure[a][element_id] for a in answers if element_id in self.unsure.get(a, {})), answers[0])

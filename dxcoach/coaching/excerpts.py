@@ -24,7 +24,7 @@ SECOND_WITHIN = 0.04  # a second sentence joins only when nearly as fitting as t
 _MIN_CHARS = 8
 
 _SENTENCE = re.compile(r"[^。!?]+[。!?]?")
-_BULLET = re.compile(r"^\s*(?:[-*・•]|\d+[.)])\s*")
+_BULLET = re.compile(r"^\s*(?:[-*・•●○■□◆◇▶▪]|\d+[.)])\s*")
 # An amount, a share or a count — not a bare year such as 2023.
 _FIGURE = re.compile(
     r"\d[\d,.]*[千万億]?(?:円|倍|%|割|人|名|社|件|台|か月|カ月|年分|時間|日|プロセス)|\d+/\d+|[千万億]円"
@@ -32,6 +32,9 @@ _FIGURE = re.compile(
 # Lines that are layout, not content: headings, links, photo credits, notes about the slide itself.
 _SKIP = re.compile(r"^(#|写真|図中|グラフ中|【出所】|IT導入補助金事務局|ものづくり補助金事務局|https?://|参考$)")
 _LINK = re.compile(r"https?://\S+")
+# Not a sentence that carries a lesson: a numbered list run into one line (「1 無人搬送車(AGV)、2 AGVに…」),
+# an arrow of a diagram (「手書きデータ→AI予測」), a figure caption (「図1」「グラフ」).
+_LAYOUT = re.compile(r"(?:^|[、。\s])\d{1,2}\s+\S+、\s*\d{1,2}\s|[→⇒⇨➡]|^(?:図|表|グラフ)\s*\d*[\s:：]")
 
 
 def passage_sentences(text: str, title: str = "") -> list[str]:
@@ -47,7 +50,12 @@ def passage_sentences(text: str, title: str = "") -> list[str]:
         for piece in (p.strip() for p in _SENTENCE.findall(line)):
             # A question (the deck's own four questions) is not something the source tells the owner.
             question = re.search(r"か(\(.*\))?$", piece) is not None
-            if len(piece) >= _MIN_CHARS and not piece.startswith(("※", "(※")) and not question:
+            if (
+                len(piece) >= _MIN_CHARS
+                and not piece.startswith(("※", "(※"))
+                and not question
+                and not _LAYOUT.search(piece)
+            ):
                 out.append(piece)
     return out
 
@@ -91,11 +99,27 @@ class ExcerptPicker:
         amount that fits best. Sentences already quoted in this session (``avoid``) are used only
         when nothing else is left.
         """
+        return self.pick_scored(key, text, title, aims, avoid, lead)[0]
+
+    def pick_scored(
+        self,
+        key: str,
+        text: str,
+        title: str,
+        aims: np.ndarray,
+        avoid: frozenset[str] = frozenset(),
+        lead: bool = False,
+    ) -> tuple[tuple[str, ...], float]:
+        """``pick``, with how close the passage's closest sentence comes to the aims (its relevance)."""
         found, vectors = self._sentences(key, text, title)
         if not found:
-            return ()
-        score = (vectors @ aims.T).mean(axis=1)
-        score = score + np.array([FIGURE_BONUS if _FIGURE.search(s) else 0.0 for s in found])
+            return (), 0.0
+        closeness = (vectors @ aims.T).mean(axis=1)
+        return self._choose(found, closeness, avoid, lead), float(closeness.max())
+
+    @staticmethod
+    def _choose(found: list[str], closeness: np.ndarray, avoid: frozenset[str], lead: bool) -> tuple[str, ...]:
+        score = closeness + np.array([FIGURE_BONUS if _FIGURE.search(s) else 0.0 for s in found])
         if lead and len(found) > 1:  # the second sentence is a condition or an amount where there is one
             rest = [i for i in range(1, len(found)) if _FIGURE.search(found[i])] or list(range(1, len(found)))
             return (found[0], found[max(rest, key=lambda i: score[i])])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dxcoach import paths
+from dxcoach.coaching import programs
 from dxcoach.coaching.assess import Assessor
 from dxcoach.coaching.coach import Coach
-from dxcoach.coaching.grounding import Grounder
+from dxcoach.coaching.grounding import RELEVANCE_FLOOR, Grounder
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.config import LANGUAGES, Settings, ensure_home
 from dxcoach.storage.db import Store
@@ -38,7 +39,14 @@ def open_coach(settings: Settings, store: Store | None = None, writer: LlmWriter
         store,
         rubric,
         assessor,
-        Grounder(searcher, settings.lang, searcher.embeddings.encode_queries),
+        Grounder(
+            searcher,
+            settings.lang,
+            searcher.embeddings.encode_queries,
+            programs.load_programs(settings.corpus_dir),
+            # The floor was fitted on the embedded model's cosines; another model's differ: quote all.
+            RELEVANCE_FLOOR if settings.uses_default_model else None,
+        ),
         settings.max_probes,
         writer or open_writer(settings),
     )
@@ -52,7 +60,7 @@ def open_opening_coach(settings: Settings, store: Store, writer: LlmWriter | Non
     searcher = LexicalSearcher.open(settings)
     if searcher is None:
         return None
-    grounder = Grounder(searcher, settings.lang, bigram_vectors)
+    grounder = Grounder(searcher, settings.lang, bigram_vectors, programs.load_programs(settings.corpus_dir))
     return Coach(store, load_rubric(settings.lang), None, grounder, settings.max_probes, writer)
 
 

@@ -26,7 +26,9 @@ import numpy as np
 import yaml
 
 from dxcoach import paths, texts
+from dxcoach.coaching import programs
 from dxcoach.coaching.excerpts import EmbedFn, ExcerptPicker
+from dxcoach.coaching.kinds import SPOKEN
 from dxcoach.coaching.obstacles import Obstacle
 from dxcoach.coaching.rubric import Element, Stage
 from dxcoach.retrieval.corpus import Passage
@@ -38,7 +40,12 @@ MAX_CITATIONS = 3
 CANDIDATES = 10  # hits looked at per search
 NEWLY_RELEVANT_RANK = 3  # the industry case returns to a follow-up only from this high in the ranking
 ANSWER_CHARS = 200
-COACH_KINDS = ("open", "probe", "close")  # the coach's turns of a session (not the summary)
+# A passage is quoted only when its closest sentence comes at least this near the owner's words and
+# the turn's focus (cosine of the embedded model; fitted on the dev relevance judgments, checked on
+# the held-out ones: bench/listening.py). Below it, the passage stays in the 出典 panel, unquoted.
+RELEVANCE_FLOOR = 0.84
+CASE_FLOOR = 0.86  # how close a case's trade must come to the owner's to be "their industry's" case
+QUESTION_PASSAGES = 2  # sources quoted in the answer to a question at most
 # A stage opens on why its question matters: guidance, figures and cases (programmes come with the
 # owner's own obstacles and follow-ups).
 OPENING_KINDS = ("guidance", "statistic", "case", "user")
@@ -63,6 +70,7 @@ class Citation:
     excerpt: tuple[str, ...] = ()  # the passage's own sentences the coach quotes in this turn
     name: str = ""  # how the coach names it in a sentence (ゑびや, IT導入補助金2023（通常枠）)
     topic: str = ""  # the obstacle it answers, if any
+    relevance: float = 0.0  # how close its closest sentence came to this turn's aims
 
     @classmethod
     def of(cls, p: Passage, reason: str, topic: str = "") -> Citation:
@@ -81,6 +89,8 @@ class Citation:
         }
         if self.topic:
             out["topic"] = self.topic
+        if not self.excerpt:
+            out["quoted"] = False  # in the 出典 panel only: it did not fit this owner closely enough
         return out
 
 
@@ -111,7 +121,7 @@ class History:
     def of(cls, turns: Iterable[Turn]) -> History:
         n, counts, last, quoted = 0, Counter[str](), frozenset[str](), set[str]()
         for turn in turns:
-            if turn.role != "coach" or turn.kind not in COACH_KINDS:
+            if turn.role != "coach" or turn.kind not in SPOKEN:
                 continue
             n += 1
             cites = turn.data.get("citations", [])
@@ -152,34 +162,66 @@ def industry_of(text: str, lang: str) -> Industry | None:
 
 
 class Grounder:
-    def __init__(self, searcher: SearchLike, lang: str, embed: EmbedFn) -> None:
+    def __init__(
+        self,
+        searcher: SearchLike,
+        lang: str,
+        embed: EmbedFn,
+        catalogue: dict[str, programs.Program] | None = None,
+        floor: float | None = None,
+    ) -> None:
+        """``catalogue``: the support programmes' structured facts; ``floor``: the relevance below which a
+        passage is not quoted (None: every passage is quoted, e.g. with bigram vectors before the model loads)."""
         self.searcher = searcher
         self.lang = lang
+        self.embed = embed
         self.picker = ExcerptPicker(embed)
+        self.catalogue = catalogue or {}
+        self.floor = floor
         coach = texts.load(lang, "coach")
         self.reasons: dict[str, str] = coach["reasons"]
+        self._trades: dict[str, dict[str, float]] = {}  # owner's trade -> closeness per case, computed once
 
     def _reason(self, key: str, **values: str) -> str:
         return self.reasons[key].format(**values)
 
     # ---- candidates ---------------------------------------------------------------------------
     def industry_cases(self, profile: dict[str, Any]) -> tuple[str, list[Passage]]:
-        """The owner's industry label and its case passages: bundled by id, or a user's by front matter."""
+        """The owner's industry label and the cases of a close trade, closest first: by how near the
+        case's industry comes to the owner's (embedded), with the category file as a prior; a user's
+        own cases by their front matter."""
         text = str(profile.get("industry", "")).strip()
         industry = industry_of(text, self.lang)
-        wanted = industry.cases if industry else ()
-        by_id = {p.id: p for p in self.searcher.passages}
+        cases = [p for p in self.searcher.passages if p.kind == "case"]
+        close = self._closeness(text, cases) if text and self.floor is not None else {}
+        mapped = set(industry.cases) if industry else set()
         by_doc = {p.doc_id: p for p in self.searcher.passages}
-        cases = [by_id.get(c) or by_doc.get(c) for c in wanted]
+        chosen = [p for p in cases if close.get(p.id, 0.0) >= CASE_FLOOR]
+        if not close:  # no model to judge closeness with (the opening coach): the category file alone
+            chosen = [p for c in (industry.cases if industry else ()) if (p := by_doc.get(c)) is not None]
+        chosen.sort(key=lambda p: (p.id not in mapped and p.doc_id not in mapped, -close.get(p.id, 0.0)))
         own = [p for p in self.searcher.passages if p.kind == "user" and text and text in str(p.meta.get("industry"))]
-        return (industry.label if industry else text), [p for p in (*cases, *own) if p is not None]
+        return (industry.label if industry else text), list({p.id: p for p in (*chosen, *own)}.values())
+
+    def _closeness(self, trade: str, cases: list[Passage]) -> dict[str, float]:
+        """Cosine between the owner's trade and each case's trade (its industry and title)."""
+        key = normalize_query(trade)
+        if key not in self._trades:
+            described = [f"{p.meta.get('industry', '')} {p.title}" for p in cases]
+            vectors = self.embed([f"業種: {key}", *(f"業種: {d}" for d in described)])
+            self._trades[key] = {p.id: float(vectors[0] @ v) for p, v in zip(cases, vectors[1:], strict=True)}
+        return self._trades[key]
 
     def _search(self, query: str, filters: Filters | None = None) -> list[Passage]:
         return [h.passage for h in self.searcher.search(query, k=CANDIDATES, filters=filters)]
 
-    def _with_excerpts(self, planned: list[tuple[Citation, tuple[str, ...]]], avoid: set[str]) -> list[Citation]:
+    def _with_excerpts(
+        self, planned: list[tuple[Citation, tuple[str, ...]]], avoid: set[str], keep: frozenset[str] = frozenset()
+    ) -> list[Citation]:
         """Quote each planned citation: the sentences closest to its aims (the owner's words, the
-        question's focus). New passages and all aims are embedded in one call."""
+        question's focus). A passage whose closest sentence stays below the relevance floor is not
+        quoted (it stays in the 出典 panel), unless it answers an obstacle the owner named or is in
+        ``keep``. New passages and all aims are embedded in one call."""
         planned = planned[:MAX_CITATIONS]
         texts_ = list(dict.fromkeys(t for _, aims in planned for t in aims if t.strip()))
         vectors = self.picker.prepare([(c.id, c.text, c.title) for c, _ in planned], texts_)
@@ -188,16 +230,27 @@ class Grounder:
         for c, aims in planned:
             lead = bool(c.topic) and c.kind in ("support", "talent")  # a programme: what it supports, then a condition
             rows = np.stack([row[t] for t in aims if t in row]) if any(t in row for t in aims) else vectors[:0]
-            excerpt = self.picker.pick(c.id, c.text, c.title, rows, frozenset(avoid), lead=lead) if len(rows) else ()
+            if not len(rows):
+                out.append(c)
+                continue
+            excerpt, closeness = self.picker.pick_scored(c.id, c.text, c.title, rows, frozenset(avoid), lead=lead)
+            if self.floor is not None and closeness < self.floor and not c.topic and c.id not in keep:
+                excerpt = ()  # does not fit this owner: listed, not quoted
             avoid.update(excerpt)
-            out.append(replace(c, excerpt=excerpt))
+            out.append(replace(c, excerpt=excerpt, relevance=round(closeness, 4)))
         return out
 
     # ---- turns --------------------------------------------------------------------------------
     def for_open(
-        self, stage: Stage, profile: dict[str, Any], history: History, obstacles: Sequence[Obstacle] = ()
+        self,
+        stage: Stage,
+        profile: dict[str, Any],
+        history: History,
+        obstacles: Sequence[Obstacle] = (),
+        words: str = "",
     ) -> list[Citation]:
-        """A stage's opening: help for an obstacle just named, the industry case, the question's passage."""
+        """A stage's opening: help for an obstacle just named, the industry case, the question's passage.
+        ``words``: what the owner said last; passages are quoted as they fit it, the trade and the stage."""
         hits = self._search(stage.retrieval_query, Filters(kinds=OPENING_KINDS))
         label, cases = self.industry_cases(profile)
         rank = {p.id: i for i, p in enumerate(hits)}
@@ -209,7 +262,8 @@ class Grounder:
         if focus:
             chosen.append(Citation.of(focus, self._reason("stage", title=stage.short)))
         helps = self._for_obstacles(obstacles, history, chosen, room=MAX_CITATIONS - len(chosen))
-        aims = (stage.retrieval_query,)
+        owner = f"{profile.get('industry', '')} {normalize_query(words)[:ANSWER_CHARS]}".strip()
+        aims = (stage.retrieval_query, owner) if owner else (stage.retrieval_query,)
         return self._with_excerpts([*helps, *((c, aims) for c in chosen)], set(history.quoted))
 
     def for_probe(
@@ -247,6 +301,61 @@ class Grounder:
         reason = self._reason("obstacle", topic=topic.label.get(self.lang, topic.key))
         aims = (obstacle.words, topic.query)
         return self._with_excerpts([(Citation.of(p, reason, topic=topic.key), aims) for p in unique], set())
+
+    def for_question(self, question: str, profile: dict[str, Any], stage: Stage, history: History) -> list[Citation]:
+        """The sources that answer the owner's question, each quoted for the fact that applies to this
+        owner: a programme by need and scale (the row for their head count, the frame for the amount
+        they name, a prerequisite such as DX認定 named with it); anything else by search, the sentence
+        closest to the question. Nothing that does not fit: an empty list."""
+        words = normalize_query(question)
+        hits = self.searcher.search(words, k=CANDIDATES)
+        about_support = any(h.passage.kind == "support" for h in hits[:3])
+        if self.catalogue and (about_support or programs.scale_of(words, profile).needs):
+            found = self._programme_answer(words, profile)
+            if found:
+                return found
+        reason = self._reason("question")
+        planned: list[tuple[Citation, tuple[str, ...]]] = [
+            (Citation.of(h.passage, reason), (words,)) for h in hits[:QUESTION_PASSAGES]
+        ]
+        quoted = self._with_excerpts(planned, set(), keep=frozenset(c.id for c, _ in planned[:1]))
+        best = quoted[:1]
+        second = [c for c in quoted[1:] if c.excerpt and self.floor is not None and c.relevance >= self.floor]
+        return [*best, *second]
+
+    def _programme_answer(self, words: str, profile: dict[str, Any]) -> list[Citation]:
+        by_id = {p.id: p for p in self.searcher.passages}
+        reason = self._reason("question")
+        out: list[Citation] = []
+        for fit in programs.choose(words, profile, self.catalogue):
+            p = by_id.get(fit.passage_id)
+            if p is None or any(c.id == p.id for c in out):
+                continue
+            out.append(replace(Citation.of(p, reason), excerpt=tuple(fit.quote)))
+            for pre in fit.prerequisite:
+                q = by_id.get(pre)
+                if q is not None and all(c.id != q.id for c in out):
+                    lead = self.picker.pick(q.id, q.text, q.title, self.embed([words]), lead=True)[:1]
+                    out.append(replace(Citation.of(q, self._reason("prerequisite")), excerpt=lead))
+            if len(out) >= QUESTION_PASSAGES:
+                break
+        return out[: QUESTION_PASSAGES + 1]
+
+    def for_example(
+        self, stage: Stage, element: Element | None, profile: dict[str, Any], history: History
+    ) -> list[Citation]:
+        """One concrete example from a case, for an owner who cannot answer: the case closest to their
+        trade that speaks to what is asked, quoted by its one sentence closest to it."""
+        focus = element.retrieval_query if element else stage.retrieval_query
+        label, own = self.industry_cases(profile)
+        hits = self._search(f"{focus} {label}", Filters(kinds=("case", "user")))
+        ranked = [*(p for p in own if any(h.id == p.id for h in hits)), *own, *hits]
+        case = next((p for p in ranked if history.allows(p.id)), None) or (ranked[0] if ranked else None)
+        if case is None:
+            return []
+        reason = self._reason("industry_case", industry=label) if case in own else self._reason("example")
+        quoted = self._with_excerpts([(Citation.of(case, reason), (focus,))], set(history.quoted), frozenset({case.id}))
+        return [replace(c, excerpt=c.excerpt[:1]) for c in quoted]
 
     # ---- helpers ------------------------------------------------------------------------------
     @staticmethod

@@ -13,7 +13,10 @@ STAGES: tuple[str, ...] = ("purpose", "vision", "gap", "data")
 SUMMARY = "summary"
 MAX_ANSWER_CHARS = 4000  # one answer of the owner's, in characters: a longer paste is refused, never cut
 
-ActionKind = Literal["open", "probe", "summary", "noop"]
+# open a stage; probe (ask for an element from scratch) or confirm (check an element a clause may show);
+# reply (answer the owner's question, then ask again what is open); example (the owner does not know:
+# one example, and the same question again); summary; noop.
+ActionKind = Literal["open", "probe", "confirm", "reply", "example", "summary", "noop"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class StageState:
     probes: tuple[str, ...] = ()  # elements asked about, in order
     skipped: tuple[str, ...] = ()  # probes the owner chose not to answer
     visited: bool = False
+    unsure: frozenset[str] = frozenset()  # elements a clause may show: checked, never asked from scratch
+    examples: tuple[str, ...] = ()  # questions the owner could not answer (an element, or "" for the stage's)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,22 @@ class Answered:
     text: str
     covered: frozenset[str]  # elements this answer covers (the assessment is done outside)
     stage: str | None = None  # an answer to an earlier stage is a supplement: recorded, no new question
+    unsure: frozenset[str] = frozenset()  # elements a clause may show, below the bar of "shown"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The owner asks the coach something. ``text``: what the turn says besides the question (may be
+    empty); it counts as an answer would."""
+
+    text: str
+    covered: frozenset[str] = frozenset()
+    unsure: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class DontKnow:
+    """The owner cannot answer the open question: one example first; a second time, move on."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +92,7 @@ class Back:
     stage: str | None = None
 
 
-Event = Answered | Skip | Next | Back
+Event = Answered | Asked | DontKnow | Skip | Next | Back
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,7 @@ class Action:
     kind: ActionKind
     stage: str = ""
     element: str = ""
+    reply: bool = False  # answer the owner's question first, then do this
 
 
 def start(elements: dict[str, tuple[str, ...]], max_probes: int = 2) -> tuple[State, Action]:
@@ -110,8 +132,18 @@ def _decide(state: State) -> tuple[State, Action]:
         if candidates:
             element = candidates[0]
             state = state._with_stage(stage_id, replace(current, probes=(*current.probes, element)))
-            return replace(state, awaiting=element), Action("probe", stage_id, element)
+            kind: ActionKind = "confirm" if element in current.unsure else "probe"
+            return replace(state, awaiting=element), Action(kind, stage_id, element)
     return _open(state, _following(stage_id))
+
+
+def _heard(state: State, stage_id: str, text: str, covered: frozenset[str], unsure: frozenset[str]) -> State:
+    current = state.stage(stage_id)
+    now = current.covered | covered
+    answers = (*current.answers, text) if text else current.answers
+    return state._with_stage(
+        stage_id, replace(current, answers=answers, covered=now, unsure=(current.unsure | unsure) - now)
+    )
 
 
 def transition(state: State, event: Event) -> tuple[State, Action]:
@@ -119,14 +151,27 @@ def transition(state: State, event: Event) -> tuple[State, Action]:
         target = event.stage or state.phase
         if target not in STAGES:
             raise ValueError(f"unknown stage: {target}")
-        current = state.stage(target)
-        updated = replace(current, answers=(*current.answers, event.text), covered=current.covered | event.covered)
-        state = state._with_stage(target, updated)
+        state = _heard(state, target, event.text, event.covered, event.unsure)
         if target != state.phase:
             return state, Action("noop", target)
         return _decide(replace(state, awaiting=None))
     if state.phase == SUMMARY and not isinstance(event, Back):
         return state, Action("noop", SUMMARY)
+    if isinstance(event, Asked):
+        state = _heard(state, state.phase, event.text, event.covered, event.unsure)
+        if not event.text or (state.awaiting is not None and state.awaiting in state.missing(state.phase)):
+            # Only a question, or the follow-up is still open: answer it and ask the same again.
+            return state, Action("reply", state.phase, state.awaiting or "")
+        after, action = _decide(replace(state, awaiting=None))  # it also answered: go on as after an answer
+        return after, replace(action, reply=True)
+    if isinstance(event, DontKnow):
+        current, key = state.stage(), state.awaiting or ""
+        if key not in current.examples:
+            state = state._with_stage(state.phase, replace(current, examples=(*current.examples, key)))
+            return state, Action("example", state.phase, key)
+        if state.awaiting is not None:  # a second time: as a skip
+            state = state._with_stage(state.phase, replace(current, skipped=(*current.skipped, state.awaiting)))
+        return _decide(replace(state, awaiting=None))
     if isinstance(event, Skip):
         if state.awaiting is None:
             return state, Action("noop", state.phase)

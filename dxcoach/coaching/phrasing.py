@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from dxcoach.coaching.assess import CLEAR
 from dxcoach.coaching.excerpts import render_quote
 from dxcoach.coaching.grounding import Citation
 
@@ -58,33 +59,62 @@ class Voice:
     def __init__(self, t: dict[str, Any]) -> None:
         self.t = t
 
-    def ack(self, evidence: dict[str, str], order: Sequence[str], index: int) -> str:
-        """Thanks that reflect what the answer showed, in the owner's words, for up to two elements
-        (``order``: the elements to prefer first, e.g. those this answer added). Words already
-        reflected for one element are not repeated for another."""
+    def _phrase(self, words: str) -> str:
+        return phrase(words, int(self.t.get("phrase_chars", PHRASE_CHARS)))
+
+    def ack(
+        self, evidence: dict[str, str], scores: dict[str, float], gist: str, order: Sequence[str], index: int
+    ) -> str:
+        """Thanks that reflect the owner's point in their own words. An element is named (「…」という原因)
+        only when its clause shows it clearly (``scores`` at least ``CLEAR``), for up to two elements
+        (``order``: the elements to prefer, e.g. those this answer added); otherwise the gist is reflected
+        without a label. Words already reflected for one element are not repeated for another."""
         items: list[str] = []
         used: list[str] = []
-        for element in (e for e in order if e in evidence):
-            words = phrase(evidence[element], int(self.t.get("phrase_chars", PHRASE_CHARS)))
+        for element in (e for e in order if e in evidence and scores.get(e, CLEAR) >= CLEAR):
+            words = self._phrase(evidence[element])
             if not words or any(words in u or u in words for u in used):
                 continue
             used.append(words)
             items.append(self.t["reflect_item"].format(phrase=words, noun=self.t["nouns"][element]))
             if len(items) == 2:
                 break
-        if not items:
-            return variant(self.t["ack_plain"], index)
-        return variant(self.t["acks"], index).format(reflection=self.t["reflect_sep"].join(items))
+        if items:
+            return variant(self.t["acks"], index).format(reflection=self.t["reflect_sep"].join(items))
+        point = self._phrase(gist or next(iter(evidence.values()), ""))
+        if point:
+            return variant(self.t["acks_gist"], index).format(phrase=point)
+        return variant(self.t["ack_plain"], index)
+
+    def already_said(self, words: str, element: str) -> str:
+        return str(self.t["already_said"]).format(phrase=self._phrase(words), noun=self.t["nouns"][element])
+
+    def confirmed(self, words: str, element: str) -> str:
+        return str(self.t["confirmed"]).format(phrase=self._phrase(words), noun=self.t["nouns"][element])
+
+    def confirm(self, words: str, element: str) -> str:
+        """The check of an element a clause may show: the owner's words, and what the coach takes them for."""
+        checks: dict[str, str] = self.t["confirm"]
+        return checks.get(element, checks["default"]).format(phrase=self._phrase(words), noun=self.t["nouns"][element])
 
     def sources(self, citations: Sequence[Citation]) -> list[str]:
-        """One line per citation: what the passage says, in its own sentences, with its number."""
+        """One line per quoted citation: what the passage says, in its own sentences, with its number.
+        A citation with nothing to quote stays in the 出典 panel only (an empty line here)."""
         lines = []
         for n, c in enumerate(citations, 1):
             if not c.excerpt:
-                lines.append(self.t["excerpt_missing"].format(name=c.name or c.title, n=n))
+                lines.append("")
                 continue
             template = self.t["excerpt"]["case" if c.kind == "case" else "other"]
             lines.append(template.format(name=c.name or c.title, quote=render_quote(c.excerpt), n=n))
+        return lines
+
+    def facts(self, citations: Sequence[Citation]) -> list[str]:
+        """The answer to a question: each source's fact for this owner, with its number."""
+        lines = []
+        for n, c in enumerate(citations, 1):
+            if c.excerpt:
+                lines.append(self.t["fact"].format(name=c.name or c.title, quote=render_quote(c.excerpt), n=n))
         return lines
 
     def obstacle_intro(self, labels: Sequence[str]) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from dxcoach import texts
 from dxcoach.coaching import obstacles
+from dxcoach.coaching.kinds import WORDS
 from dxcoach.coaching.machine import STAGES, State
 from dxcoach.coaching.phrasing import phrase
 from dxcoach.coaching.rubric import Rubric
@@ -28,7 +29,7 @@ def _evidence(turns: list[Turn], stage_id: str) -> dict[str, str]:
     """The owner's first words (a clause) that showed each element, per stage."""
     found: dict[str, str] = {}
     for turn in turns:
-        if turn.role == "owner" and turn.kind == "answer" and turn.stage == stage_id:
+        if turn.role == "owner" and turn.kind in WORDS and turn.stage == stage_id:
             for element, words in turn.data.get("evidence", {}).items():
                 found.setdefault(element, words)
     return found
@@ -132,7 +133,7 @@ def when_of(text: str, what: str = "") -> str:
 
 def _obstacles(turns: list[Turn], grounder: Grounder) -> list[dict[str, Any]]:
     """Each obstacle the owner named, in the owner's words, with the passages that answer it."""
-    text = "\n".join(t.text for t in turns if t.role == "owner" and t.kind == "answer")
+    text = "\n".join(t.text for t in turns if t.role == "owner" and t.kind in WORDS)
     named = obstacles.find(text)
     out = []
     for obstacle in named:
@@ -163,7 +164,7 @@ def _programs(named: list[dict[str, Any]], turns: list[Turn]) -> list[dict[str, 
 
 def checklist(rubric: Rubric, state: State, turns: list[Turn]) -> list[dict[str, Any]]:
     """DX-Ready items marked from covered elements and cue words in the owner's answers, with why."""
-    answers = normalize_query(" ".join(t.text for t in turns if t.role == "owner" and t.kind == "answer"))
+    answers = normalize_query(" ".join(t.text for t in turns if t.role == "owner" and t.kind in WORDS))
     items = []
     for item in rubric.checklist:
         hits = []

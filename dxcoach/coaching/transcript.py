@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dxcoach.coaching.coach import Coach
+from dxcoach.coaching.kinds import WORDS
 from dxcoach.coaching.machine import STAGES, SUMMARY
 from dxcoach.coaching.script import Script
 from dxcoach.storage.db import Store
@@ -37,7 +38,7 @@ def transcript(store: Store, session_id: str) -> dict[str, Any]:
     row = store.session(session_id)
     stages: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES}
     for turn in store.turns(row.id):
-        if turn.stage == SUMMARY or (turn.role == "owner" and turn.kind != "answer"):
+        if turn.stage == SUMMARY or (turn.role == "owner" and turn.kind not in WORDS):
             continue
         entry: dict[str, Any] = {"role": turn.role, "kind": turn.kind, "text": turn.text}
         if turn.role == "coach":
@@ -48,6 +49,8 @@ def transcript(store: Store, session_id: str) -> dict[str, Any]:
                 entry["llm"] = turn.data["llm"]
         else:
             entry["covered"] = turn.data.get("covered", [])
+            if turn.data.get("intent"):  # a question, "already said", "don't know", a correction, yes/no
+                entry["intent"] = turn.data["intent"]
         stages[turn.stage].append(entry)
     return {
         "session_id": row.id,

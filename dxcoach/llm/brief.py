@@ -15,7 +15,7 @@ class Brief:
     """Everything the model is told about one coach turn."""
 
     lang: str
-    kind: str  # open / revisit / probe
+    kind: str  # open / revisit / probe / confirm / reply
     stage: Stage
     profile: dict[str, Any]
     covered: list[str]  # element labels
@@ -25,3 +25,4 @@ class Brief:
     element: Element | None = None  # what a probe asks for
     topics: list[str] = field(default_factory=list)  # obstacles the owner just named
     history: list[tuple[str, str]] = field(default_factory=list)  # (owner|coach, text), oldest first
+    question: str = ""  # what the owner asked (a reply answers it from the sources' facts first)

@@ -60,8 +60,12 @@ def sources_block(lang: str, sources: list[Citation]) -> str:
 def _task(brief: Brief) -> str:
     t = texts.load(brief.lang, "llm")
     stage = brief.stage
-    if brief.kind == "probe" and brief.element is not None:
-        task = t["task"]["probe"].format(element=brief.element.label, probe=brief.element.probe)
+    if brief.kind == "reply":
+        task = t["task"]["reply"].format(question=brief.question)
+        if brief.element is not None:
+            task += "\n" + t["task"]["probe"].format(element=brief.element.label, probe=brief.element.probe)
+    elif brief.kind in ("probe", "confirm") and brief.element is not None:
+        task = t["task"][brief.kind].format(element=brief.element.label, probe=brief.element.probe)
     else:
         key = "revisit" if brief.kind == "revisit" else "open"
         task = t["task"][key].format(number=stage.number, title=stage.title, question=stage.question)

@@ -224,7 +224,7 @@ def _stage(
     stage: Stage, turns: list[dict[str, Any]], state: dict[str, Any] | None, note: str, sources: _Sources
 ) -> StageSection:
     followups = []
-    for probe in (x for x in turns if x["role"] == "coach" and x.get("kind") == "probe"):
+    for probe in (x for x in turns if x["role"] == "coach" and x.get("kind") in ("probe", "confirm")):
         element = stage.element(probe["probe_element"]) if probe.get("probe_element") else None
         refs = [sources.ref(c) for c in probe.get("citations", [])]
         followups.append(Followup(element.probe if element else probe["text"], refs))

@@ -238,17 +238,24 @@ class Store:
         self, session_id: str, stage: str, role: str, kind: str, text: str, data: dict[str, Any] | None = None
     ) -> Turn:
         """Append one turn and commit it (durably: WAL + synchronous=FULL) before returning."""
+        return self.add_turns(session_id, [Turn(0, stage, role, kind, text, data or {})])[0]
+
+    def add_turns(self, session_id: str, turns: list[Turn]) -> list[Turn]:
+        """Append turns in one transaction (their ``seq`` is assigned here): a reply of several turns
+        (a stage's close, then the next opening) is stored whole or not at all."""
+        out: list[Turn] = []
         with self.transaction() as c:
-            seq = c.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
-            payload = json.dumps(data or {}, ensure_ascii=False)
-            c.execute(
-                "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, seq, stage, role, kind, text, payload, now()),
-            )
+            seq = c.execute("SELECT COALESCE(MAX(seq), 0) FROM turns WHERE session_id = ?", (session_id,)).fetchone()[0]
+            for turn in turns:
+                seq += 1
+                payload = json.dumps(turn.data, ensure_ascii=False)
+                c.execute(
+                    "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (session_id, seq, turn.stage, turn.role, turn.kind, turn.text, payload, now()),
+                )
+                out.append(Turn(seq, turn.stage, turn.role, turn.kind, turn.text, turn.data))
             c.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), session_id))
-        return Turn(seq, stage, role, kind, text, data or {})
+        return out
 
     def turns(self, session_id: str) -> list[Turn]:
         rows = self._read(

@@ -78,7 +78,7 @@ def test_owner_turn_is_committed_before_assessment(tmp_path: Path) -> None:
 def test_skip_next_back_and_summary(tmp_path: Path) -> None:
     coach = make_coach(tmp_path)
     sid = coach.new_session(PROFILE)
-    coach.answer(sid, "よく分かりません")  # covers nothing: probe customers
+    coach.answer(sid, "まあ、普通の食堂ですよ。")  # covers nothing: probe customers
     (probe,) = coach.command(sid, "skip")
     assert probe.data["element"] == "value"
     turns = coach.command(sid, "next")

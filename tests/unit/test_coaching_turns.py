@@ -95,14 +95,26 @@ def test_phrase_keeps_the_owners_words_without_the_polite_ending() -> None:
 def test_acknowledgements_reflect_each_element_once_and_rotate() -> None:
     voice = Voice(texts.load("ja", "coach"))
     evidence = {"customers": "漁師さんや近くで働く人", "value": "お腹いっぱい食べてもらうことです。"}
-    acks = [voice.ack(evidence, ["customers", "value"], i) for i in range(4)]
+    clear = {"customers": 0.9, "value": 0.8}
+    acks = [voice.ack(evidence, clear, "", ["customers", "value"], i) for i in range(4)]
     assert all(
         "「漁師さんや近くで働く人」というお客様" in a and "「お腹いっぱい食べてもらう」という価値" in a for a in acks
     )
     assert len(set(acks)) == 4
-    same = voice.ack({"gaps": "人がいないし", "causes": "人がいない"}, ["gaps", "causes"], 0)
+    same = voice.ack({"gaps": "人がいないし", "causes": "人がいない"}, {}, "", ["gaps", "causes"], 0)
     assert same.count("人がいない") == 1, "the same words are not reflected twice"
-    assert voice.ack({}, ["customers"], 0) != voice.ack({}, ["customers"], 1)
+    assert voice.ack({}, {}, "", ["customers"], 0) != voice.ack({}, {}, "", ["customers"], 1)
+
+
+def test_an_element_is_named_only_when_clearly_shown_else_the_gist_is_reflected() -> None:
+    voice = Voice(texts.load("ja", "coach"))
+    evidence = {"value": "豪雨のあと夜通し道を開けた"}
+    faint = voice.ack(evidence, {"value": 0.2}, "豪雨のあと夜通し道を開けた", ["value"], 0)
+    assert "豪雨のあと夜通し道を開けた" in faint and "という価値" not in faint  # no label on unsure words
+    named = voice.ack(evidence, {"value": 0.9}, "", ["value"], 0)
+    assert "「豪雨のあと夜通し道を開けた」という価値" in named
+    gists = {voice.ack({}, {}, "店を続けてきた", [], i) for i in range(5)}
+    assert len(gists) == 5 and all("店を続けてきた" in g for g in gists)  # varied wording, the owner's words
 
 
 def test_when_of_finds_the_owners_time_words() -> None:

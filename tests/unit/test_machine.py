@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from dxcoach.coaching.machine import STAGES, SUMMARY, Action, Answered, Back, Next, Skip, start, transition
+from dxcoach.coaching.machine import (
+    STAGES,
+    SUMMARY,
+    Action,
+    Answered,
+    Asked,
+    Back,
+    DontKnow,
+    Next,
+    Skip,
+    start,
+    transition,
+)
 
 ELEMENTS = {
     "purpose": ("customers", "value", "principles", "society"),
@@ -140,3 +152,62 @@ def test_transitions_are_pure() -> None:
     before = state
     transition(state, answered("a", "customers"))
     assert state == before and state.stage().answers == ()
+
+
+# ---- listening: unsure elements, questions, "I don't know" ---------------------------------------
+def test_an_element_a_clause_may_show_is_checked_not_asked_from_scratch() -> None:
+    state, _ = start(ELEMENTS)
+    state, action = transition(state, Answered("a", frozenset({"customers"}), unsure=frozenset({"value"})))
+    assert action == Action("confirm", "purpose", "value")
+    assert state.awaiting == "value" and state.stage().probes == ("value",)
+    # Once shown, an element is no longer unsure; the next missing one is asked from scratch.
+    state, action = transition(state, answered("yes", "value"))
+    assert action == Action("probe", "purpose", "principles") and not state.stage().unsure
+
+
+def test_a_question_alone_is_answered_and_the_open_question_asked_again() -> None:
+    state, _ = start(ELEMENTS)
+    state, action = transition(state, answered("a", "customers"))  # probe: value
+    assert action == Action("probe", "purpose", "value")
+    after, action = transition(state, Asked(""))
+    assert action == Action("reply", "purpose", "value")
+    assert after.awaiting == "value" and after.stage().probes == state.stage().probes  # no probe spent
+
+
+def test_a_question_to_the_stage_question_keeps_it_open() -> None:
+    state, _ = start(ELEMENTS)
+    state, action = transition(state, Asked(""))
+    assert action == Action("reply", "purpose", "") and state.awaiting is None and not state.stage().answers
+
+
+def test_a_question_that_also_answers_goes_on_as_an_answer_would_after_the_reply() -> None:
+    state, _ = start(ELEMENTS)
+    state, action = transition(state, Asked("we serve families", frozenset({"customers"})))
+    assert action == Action("probe", "purpose", "value", reply=True)
+    assert state.stage().covered == {"customers"} and state.stage().answers == ("we serve families",)
+
+
+def test_dont_know_gets_one_example_then_moves_on() -> None:
+    state, _ = start(ELEMENTS)
+    state, action = transition(state, answered("a", "customers"))  # probe: value
+    state, action = transition(state, DontKnow())
+    assert action == Action("example", "purpose", "value") and state.awaiting == "value"
+    state, action = transition(state, DontKnow())  # a second time: as a skip
+    assert action == Action("probe", "purpose", "principles") and state.stage().skipped == ("value",)
+
+
+def test_dont_know_at_the_stage_question() -> None:
+    state, _ = start(ELEMENTS)
+    state, action = transition(state, DontKnow())
+    assert action == Action("example", "purpose", "")
+    state, action = transition(state, DontKnow())
+    assert action == Action("probe", "purpose", "customers")
+
+
+def test_dont_know_and_questions_at_the_summary_change_nothing() -> None:
+    state, _ = start(ELEMENTS)
+    for _ in STAGES:
+        state, _ = transition(state, Next())
+    for event in (DontKnow(), Asked("")):
+        after, action = transition(state, event)
+        assert action == Action("noop", SUMMARY) and after == state

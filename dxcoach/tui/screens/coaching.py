@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 
 from dxcoach import texts
 from dxcoach.coaching.coach import last_answers, record_answer, stage_reached
+from dxcoach.coaching.kinds import ASKING, WORDS
 from dxcoach.coaching.rubric import load_rubric
 from dxcoach.errors import UserError
 from dxcoach.llm.writer import Stream
@@ -96,11 +97,11 @@ class CoachingScreen(Screen[None]):
     def show_turns(self, turns: list[Turn]) -> None:
         conversation = self.query_one(Conversation)
         for turn in turns:
-            if turn.role == "owner" and turn.kind != "answer":
+            if turn.role == "owner" and turn.kind not in WORDS:
                 continue
             speaker = self.t["coach"] if turn.role == "coach" else self.t["you"]
             conversation.add_turn(turn.role, speaker, turn.text)
-        cited = [t for t in turns if t.role == "coach" and t.kind in ("open", "probe")]
+        cited = [t for t in turns if t.role == "coach" and t.kind in ASKING]
         if cited:
             self.query_one(SourcesPanel).show(cited[-1].data.get("citations", []), self.kinds, self.t["no_sources"])
         stage = stage_reached(self.app.store, self.session_id)
