@@ -410,7 +410,8 @@ class _Reply:
         stage = self.coach.rubric.stage(self.answer.stage)
         question = str(self.answer.data.get("question") or self.answer.text)
         # What the owner said around the question tells which facts apply (「ランサムウェアが心配で…使えますか」).
-        citations = self.coach.grounder.for_question(self.answer.text, self.profile, stage, self.history)
+        rest = str(self.answer.data.get("rest", ""))
+        citations = self.coach.grounder.for_question(question, self.profile, stage, self.history, rest)
         lines = self.voice.facts(citations)
         parts = [*lines] if lines else [self.t["reply_none"]]
         if any(c.kind == "support" for c in citations):

@@ -310,7 +310,12 @@ class Grounder:
             self.floor = floor
 
     def _programmes_for(
-        self, obstacles: Sequence[Obstacle], history: History, chosen: list[Citation], room: int, profile: dict[str, Any]
+        self,
+        obstacles: Sequence[Obstacle],
+        history: History,
+        chosen: list[Citation],
+        room: int,
+        profile: dict[str, Any],
     ) -> list[tuple[Citation, tuple[str, ...]]]:
         """For the obstacles named, the one programme that fits this owner's need and scale, quoted by
         the line that applies to them (its row, its condition); nothing when none fits."""
@@ -339,16 +344,21 @@ class Grounder:
         aims = (obstacle.words, topic.query)
         return self._with_excerpts([(Citation.of(p, reason, topic=topic.key), aims) for p in unique], set())
 
-    def for_question(self, question: str, profile: dict[str, Any], stage: Stage, history: History) -> list[Citation]:
+    def for_question(
+        self, question: str, profile: dict[str, Any], stage: Stage, history: History, context: str = ""
+    ) -> list[Citation]:
         """The sources that answer the owner's question, each quoted for the fact that applies to this
         owner: a programme by need and scale (the row for their head count, the frame for the amount
         they name, a prerequisite such as DX認定 named with it); anything else by search, the sentence
         closest to the question. Nothing that does not fit: an empty list."""
         words = normalize_query(question)
-        hits = self.searcher.search(words, k=CANDIDATES)
+        # What was said around the question (a head count, an amount, a worry, the case it heard of) finds
+        # the source and decides which programme and which of its rows apply.
+        around = normalize_query(f"{context} {question}") if context else words
+        hits = self.searcher.search(around, k=CANDIDATES)
         about_support = any(h.passage.kind == "support" for h in hits[:3])
-        if self.catalogue and (about_support or programs.scale_of(words, profile).needs):
-            found = self._programme_answer(words, profile)
+        if self.catalogue and (about_support or programs.scale_of(around, profile).needs):
+            found = self._programme_answer(around, profile)
             if found:
                 return found
         reason = self._reason("question")

@@ -175,8 +175,10 @@ def test_a_long_session_spreads_its_citations_and_quotes_each_source(tmp_path: P
     assert turns[0].data["citations"][0]["id"] == "case-ebiya"  # the industry case leads the opening
     for turn in turns:
         for n, c in enumerate(turn.data["citations"], 1):
-            assert f"[{n}]" in turn.text and render_quote(c["excerpt"]) in turn.text
-            assert c["title"] not in turn.text
+            quote = render_quote(c["excerpt"])
+            assert f"[{n}]" in turn.text and quote in turn.text
+            # Named only as the source of its quote, never by its title alone.
+            assert c["title"] not in turn.text.replace(f"「{c['name']}」には、「{quote}」", "")
     firsts = [t.text.splitlines()[0] for t in coach.store.turns(sid) if t.role == "coach" and t.kind == "probe"]
     assert all(a != b for a, b in pairwise(firsts))
 
