@@ -233,9 +233,7 @@ def main() -> None:
                 print("   ", line)
             if split == "heldout" and FRESH.exists():
                 got = questions(coach, split, args.show, FRESH)
-                print(
-                    f"fresh questions: {got['answered']}/{got['n']} answered from a right passage with a fact ({got['rate']})"
-                )
+                print(f"fresh questions: {got['answered']}/{got['n']} answered right ({got['rate']})")
                 for line in got["wrong"]:
                     print("   ", line)
     if latencies:
