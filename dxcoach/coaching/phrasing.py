@@ -95,7 +95,8 @@ class Voice:
     def confirm(self, words: str, element: str) -> str:
         """The check of an element a clause may show: the owner's words, and what the coach takes them for."""
         checks: dict[str, str] = self.t["confirm"]
-        return checks.get(element, checks["default"]).format(phrase=self._phrase(words), noun=self.t["nouns"][element])
+        quoted = phrase(words, int(self.t.get("confirm_chars", 60)))  # a check quotes a little more
+        return checks.get(element, checks["default"]).format(phrase=quoted, noun=self.t["nouns"][element])
 
     def sources(self, citations: Sequence[Citation]) -> list[str]:
         """One line per quoted citation: what the passage says, in its own sentences, with its number.
