@@ -61,6 +61,8 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/speed.py
 	$(PY) bench/assessment.py
 	$(PY) bench/coaching.py
+	$(PY) bench/listening.py
+	$(PY) bench/intents.py --quiet
 	$(PY) bench/tui.py
 	$(PY) bench/llm.py
 	$(PY) bench/scale.py

@@ -51,10 +51,16 @@ CUE_THRESHOLD = -0.4  # a unit holding one of the element's cue words needs only
 UNSURE = -0.2  # below "shown", at least this: a clause that may show it (the coach checks, never asks afresh);
 # chosen on tests/data/assessment_labels_spoken.yaml: 7 of 10 missed elements are checked, 17 of 69 checks needless
 CLEAR = 0.45  # at least this: shown clearly enough to be named in a reflection (「…」という原因)
+# Long answers (LONG_CHARS and more: an owner talking at length) are scored by a second set of probes
+# that also learnt from the spanned long answers of prompts/labelled_owners.yaml, with their own
+# strength and bars, chosen by 4-fold cross-validation over those owners (best F1): short answers keep
+# the probes above, which the long answers would cost recall (cross-validated 0.86 -> 0.77).
+LONG_CHARS = 150
+LONG_THRESHOLD, LONG_CUE_THRESHOLD, LONG_RIDGE, LONG_LEXICAL = 0.15, 0.0, 1000.0, 20.0
 RIDGE = 100.0  # regularisation of the probes: few examples, 384 + 4,096 dimensions
 LEXICAL = 40.0  # weight of the character n-grams next to the standardised embedding (norm ~20)
 _GRAMS = 4096  # hashed character 1-3-grams
-_VERSION = "probe-v3"  # in the cache key: a change of features or fitting refits old caches
+_VERSION = "probe-v4"  # in the cache key: a change of features or fitting refits old caches
 
 # Non-answers: a negative example for every element in every language.
 VAGUE = (
@@ -209,7 +215,7 @@ def load_spanned(path: Path | None = None) -> list[Spanned]:
 
 def _span_rows(item: Spanned) -> list[tuple[str, frozenset[str], frozenset[str]]]:
     """Training rows from one spanned answer: each span shows its element; each unit shows the elements
-    whose span it holds, says nothing either way on the answer's other elements, and shows none of the rest."""
+    whose span it holds, says nothing either way on those it overlaps in part, and shows none of the rest."""
     answer = normalize_query(item.answer)
     spans = {e: normalize_query(w) for e, w in item.spans.items()}
     rows: list[tuple[str, frozenset[str], frozenset[str]]] = [
@@ -218,10 +224,15 @@ def _span_rows(item: Spanned) -> list[tuple[str, frozenset[str], frozenset[str]]
     rows.append((answer, frozenset(spans), frozenset()))
     for unit in units(item.answer):
         shows = frozenset(e for e, w in spans.items() if w and w in unit.text)
-        # An element the answer shows elsewhere may be shown by this unit too, in other words than the
-        # labelled span: no example either way (as for the units of labelled_answers.yaml).
-        rows.append((unit.text, shows, frozenset(spans) - shows))
+        partly = frozenset(e for e, w in spans.items() if e not in shows and _overlap(unit.text, w, answer))
+        rows.append((unit.text, shows, partly))
     return rows
+
+
+def _overlap(unit: str, span: str, answer: str) -> bool:
+    """Whether two substrings of ``answer`` share any character position."""
+    a, b = answer.find(unit), answer.find(span)
+    return a >= 0 and b >= 0 and a < b + len(span) and b < a + len(unit)
 
 
 _PARTS = ("mean", "scale", "weights", "lexical")
@@ -280,39 +291,53 @@ class Assessor:
         self._cues: dict[tuple[str, str], tuple[str, ...]] = {}
         self._probes: dict[tuple[str, str], _Probe] = {}
         answers = load_labelled() if labelled is None else list(labelled)
-        # Spanned long answers (prompts/labelled_owners.yaml) are learnt from only when given: with them
-        # the long held-out answers reach precision/recall 0.85/0.89, but short answers lose recall
-        # (cross-validated 0.86 -> 0.77): bench/listening.py, docs/benchmarks.md.
-        rows = self._rows(also, answers, list(spanned or ()))
-        # ``cache``: (folder, the model's identity). Fitting embeds ~1,500 texts (seconds on a laptop);
-        # the probes depend only on the model and the texts, so they are kept once fitted.
+        spans = load_spanned() if spanned is None else list(spanned)
+        rows = self._rows(also, answers, [])
+        long_rows = self._rows(also, answers, spans) if spans else {}
+        self._long: dict[tuple[str, str], _Probe] = {}
+        # ``cache``: (folder, the model's identity). Fitting embeds a few thousand texts (seconds on a
+        # laptop); the probes depend only on the model and the texts, so they are kept once fitted.
         payload = [
             _VERSION,
             cache[1] if cache else "",
-            ridge,
-            lexical,
+            [ridge, lexical, LONG_RIDGE, LONG_LEXICAL],
             {k: [(t, sorted(c), sorted(u)) for t, c, u in v] for k, v in rows.items()},
+            {k: [(t, sorted(c), sorted(u)) for t, c, u in v] for k, v in long_rows.items()},
         ]
         digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
         stored = cache[0] / f"assessor-{digest}.npz" if cache else None
         keys = [(stage.id, e.id) for stage in rubric.stages for e in stage.elements]
-        if stored is not None and self._load(stored, keys):
+        if stored is not None and self._load(stored, keys, bool(long_rows)):
             return
-        texts = [t for stage_rows in rows.values() for t, _, _ in stage_rows]
+        texts = list(dict.fromkeys(t for r in (rows, long_rows) for v in r.values() for t, _, _ in v))
         vectors, text_grams = embed(texts), grams(texts)  # one call for everything the probes learn from
-        start = 0
-        for stage in rubric.stages:
-            block = slice(start, start + len(rows[stage.id]))
-            start = block.stop
+        at = {t: i for i, t in enumerate(texts)}
+        self._probes = self._fit_rows(rows, vectors, text_grams, at, ridge, lexical)
+        if long_rows:
+            self._long = self._fit_rows(long_rows, vectors, text_grams, at, LONG_RIDGE, LONG_LEXICAL)
+        if stored is not None:
+            self._save(stored, keys)
+
+    def _fit_rows(
+        self,
+        rows: dict[str, list[_Row]],
+        vectors: np.ndarray,
+        text_grams: np.ndarray,
+        at: dict[str, int],
+        ridge: float,
+        lexical: float,
+    ) -> dict[tuple[str, str], _Probe]:
+        probes: dict[tuple[str, str], _Probe] = {}
+        for stage in self.rubric.stages:
+            index = np.array([at[t] for t, _, _ in rows[stage.id]])
             for element in stage.elements:
                 # A unit of an answer that covers the element may or may not show it: left out.
                 known = np.array([element.id not in unknown for _, _, unknown in rows[stage.id]])
                 positive = np.array([element.id in covered for _, covered, _ in rows[stage.id]])[known]
-                self._probes[(stage.id, element.id)] = _fit(
-                    vectors[block][known], text_grams[block][known], positive, ridge, lexical
+                probes[(stage.id, element.id)] = _fit(
+                    vectors[index][known], text_grams[index][known], positive, ridge, lexical
                 )
-        if stored is not None:
-            self._save(stored, keys)
+        return probes
 
     def _rows(self, also: tuple[Rubric, ...], answers: list[Labelled], spanned: list[Spanned]) -> dict[str, list[_Row]]:
         """Per stage, the training texts: (text, the elements it shows, the elements it is no example of
@@ -337,17 +362,20 @@ class Assessor:
                     rows[stage.id] += _span_rows(item)
         return rows
 
-    def _load(self, path: Path, keys: list[tuple[str, str]]) -> bool:
+    def _load(self, path: Path, keys: list[tuple[str, str]], long: bool) -> bool:
         try:
             with np.load(path) as data:
                 self._probes = {k: _Probe(*(data[f"{k[0]}.{k[1]}.{part}"] for part in _PARTS)) for k in keys}
+                if long:
+                    self._long = {k: _Probe(*(data[f"long.{k[0]}.{k[1]}.{part}"] for part in _PARTS)) for k in keys}
             return True
         except Exception:  # missing, damaged or from another version: fit again
-            self._probes = {}
+            self._probes, self._long = {}, {}
             return False
 
     def _save(self, path: Path, keys: list[tuple[str, str]]) -> None:
         arrays = {f"{k[0]}.{k[1]}.{part}": getattr(self._probes[k], part) for k in keys for part in _PARTS}
+        arrays |= {f"long.{k[0]}.{k[1]}.{part}": getattr(self._long[k], part) for k in self._long for part in _PARTS}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.partial.npz")
@@ -355,6 +383,9 @@ class Assessor:
             os.replace(partial, path)  # readers see the whole file or none
         except OSError:
             pass  # a cache: without it the next start fits again
+
+    def _is_long(self, answer: str) -> bool:
+        return bool(self._long) and len(normalize_query(answer)) >= LONG_CHARS
 
     def matrix(self, stage_id: str, answer: str) -> tuple[list[Unit], np.ndarray]:
         """The answer's units and a units x elements matrix of probe scores."""
@@ -364,12 +395,16 @@ class Assessor:
         texts = [u.text for u in parts]
         vectors, text_grams = self.embed(texts), grams(texts)
         elements = self.rubric.stage(stage_id).elements
-        return parts, np.stack([self._probes[(stage_id, e.id)](vectors, text_grams) for e in elements], axis=1)
+        probes = self._long if self._is_long(answer) else self._probes
+        return parts, np.stack([probes[(stage_id, e.id)](vectors, text_grams) for e in elements], axis=1)
 
     def assess(self, stage_id: str, answer: str) -> Assessment:
         parts, score = self.matrix(stage_id, answer)
         if not parts:
             return Assessment(frozenset())
+        bar, cue_bar = (
+            (LONG_THRESHOLD, LONG_CUE_THRESHOLD) if self._is_long(answer) else (self.threshold, self.cue_threshold)
+        )
         covered: set[str] = set()
         evidence: dict[str, str] = {}
         scores: dict[str, float] = {}
@@ -383,10 +418,7 @@ class Assessor:
                 for u in range(len(parts))
                 if _meets(element, parts[u].text)
                 and not _ASKS.search(parts[u].text)
-                and (
-                    column[u] >= self.threshold
-                    or (column[u] >= self.cue_threshold and cue_hit(cues, parts[u].text) is not None)
-                )
+                and (column[u] >= bar or (column[u] >= cue_bar and cue_hit(cues, parts[u].text) is not None))
             ]
             if shows:
                 covered.add(element.id)
