@@ -49,12 +49,6 @@ RELEVANCE_FLOOR = 0.87
 PROBE_FLOOR = 0.91
 CASE_CLOSENESS = 0.5  # a case of the same family of trades at least (the same trade scores 1)
 QUESTION_PASSAGES = 2  # sources quoted in the answer to a question at most
-# A question about what another company did (a case answers it): 「伊勢の食堂は何から始めたんですか」.
-_ABOUT_A_COMPANY = re.compile(
-    r"他の会社|ほかの会社|よその会社|他社|同業|よそ|他所|事例|あそこ|その会社|どうやって|何から始め|"
-    r"compan(?:y|ies)|firms?\b|case|how did|what did",
-    re.IGNORECASE,
-)
 # A stage opens on why its question matters: guidance, figures and cases (programmes come with the
 # owner's own obstacles and follow-ups).
 OPENING_KINDS = ("guidance", "statistic", "case", "user")
@@ -367,8 +361,6 @@ class Grounder:
             found = self._programme_answer(around, profile)
             if found:
                 return found
-        if not _ABOUT_A_COMPANY.search(words):  # a case answers "how did they do it", not "where do I learn"
-            hits = [h for h in hits if h.passage.kind != "case"] or hits
         reason = self._reason("question")
         planned: list[tuple[Citation, tuple[str, ...]]] = [
             (Citation.of(h.passage, reason), (words,)) for h in hits[:QUESTION_PASSAGES]

@@ -172,3 +172,21 @@ def test_an_owner_answer_that_gives_orders_is_the_owners_message_only(tmp_path: 
     messages = server.requests[-1]["body"]["messages"]
     assert order not in str(messages[0]["content"])  # never in the instructions
     assert messages[-1] == {"role": "user", "content": order}
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_the_model_answers_a_question_from_the_facts_the_coach_chose(tmp_path: Path, protocol: str) -> None:
+    answer = "DX認定を受けると、税制や融資の支援があると資料にあります[1]。では、先ほどの問いに戻りますね。"
+    with ScriptedServer(protocol, ["opening", answer]) as server:
+        coach = make_coach(tmp_path, protocol, server.url)
+        sid = coach.new_session(PROFILE)
+        (reply,) = coach.answer(sid, "DX認定って、取ると何かいいことがあるんですか？")
+    request = server.requests[-1]
+    system = system_text(request)
+    assert "DX認定って、取ると何かいいことがあるんですか" in system  # the task names the owner's question
+    assert reply.kind == "reply" and reply.text == answer
+    cites = reply.data["citations"]
+    assert cites and all(f'<source n="{n}"' in system for n in range(1, len(cites) + 1))
+    assert all(c["text"].strip()[:30] in system for c in cites)  # exactly the facts the guided coach chose
+    owner = [t for t in coach.store.turns(sid) if t.role == "owner"][-1]
+    assert owner.kind == "question" and owner.data["covered"] == []  # the model decides no coverage
