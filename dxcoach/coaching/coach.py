@@ -355,8 +355,10 @@ class _Reply:
         if said == IntentKind.YES and evidence:
             element, words = next(iter(evidence.items()))
             return self.voice.confirmed(words, element)
-        if said in (IntentKind.NO, IntentKind.ALREADY_SAID):
+        if said == IntentKind.NO:
             return variant(self.t["ack_no"], self.acks)
+        if said == IntentKind.ALREADY_SAID:  # nothing earlier comes close: thank, and go on
+            return variant(self.t["ack_plain"], self.acks)
         known = self.replay.before.stage(stage.id).covered  # what the stage had before this answer
         order = sorted((e.id for e in stage.elements), key=lambda e: e in known)  # new ones first
         text = self.voice.ack(evidence, data.get("scores", {}), str(data.get("gist", "")), order, self.acks)

@@ -229,13 +229,18 @@ class Grounder:
         return [h.passage for h in self.searcher.search(query, k=CANDIDATES, filters=filters)]
 
     def _with_excerpts(
-        self, planned: list[tuple[Citation, tuple[str, ...]]], avoid: set[str], keep: frozenset[str] = frozenset()
+        self,
+        planned: list[tuple[Citation, tuple[str, ...]]],
+        avoid: set[str],
+        keep: frozenset[str] = frozenset(),
+        floor: float | None = None,
     ) -> list[Citation]:
         """Quote each planned citation: the sentences closest to its aims (the owner's words, the
         question's focus). A passage whose closest sentence stays below the relevance floor is not
         quoted (it stays in the 出典 panel), unless it answers an obstacle the owner named or is in
         ``keep``. New passages and all aims are embedded in one call."""
         planned = planned[:MAX_CITATIONS]
+        floor = self.floor if floor is None else floor
         texts_ = list(dict.fromkeys(t for _, aims in planned for t in aims if t.strip()))
         vectors = self.picker.prepare([(c.id, c.text, c.title) for c, _ in planned], texts_)
         row = {t: vectors[i] for i, t in enumerate(texts_)}
@@ -247,7 +252,7 @@ class Grounder:
                 out.append(c)
                 continue
             excerpt, closeness = self.picker.pick_scored(c.id, c.text, c.title, rows, frozenset(avoid), lead=lead)
-            if self.floor is not None and closeness < self.floor and not c.topic and c.id not in keep:
+            if floor is not None and closeness < floor and not c.topic and c.id not in keep:
                 excerpt = ()  # does not fit this owner: listed, not quoted
             avoid.update(excerpt)
             out.append(replace(c, excerpt=excerpt, relevance=round(closeness, 4)))
@@ -301,13 +306,8 @@ class Grounder:
         if case and len(taken) < MAX_CITATIONS:
             chosen.insert(0, Citation.of(case, self._reason("industry_case", industry=label)))
         aims = (words, element.retrieval_query)
-        floor = self.floor
-        if floor is not None:
-            self.floor = max(floor, PROBE_FLOOR)
-        try:
-            return self._with_excerpts([*((c, aims) for c in chosen), *helps], set(history.quoted))
-        finally:
-            self.floor = floor
+        floor = None if self.floor is None else max(self.floor, PROBE_FLOOR)
+        return self._with_excerpts([*((c, aims) for c in chosen), *helps], set(history.quoted), floor=floor)
 
     def _programmes_for(
         self,
