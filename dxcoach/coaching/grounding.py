@@ -217,10 +217,20 @@ class Grounder:
         text = str(profile.get("industry", "")).strip()
         industry = industry_of(text, self.lang)
         mine = trades_of(text)
+        # A trade may also list passages that show its own examples (IT導入補助金's cases of construction
+        # and retail): they count as the same trade.
+        listed = {c for key in mine for c in _industries()[key].get("cases", ())}
         scored = [
-            (closeness(mine, trades_of(f"{p.meta.get('industry', '')}")), p)
+            (
+                1.0
+                if (p.id in listed or p.doc_id in listed)
+                else closeness(mine, trades_of(f"{p.meta.get('industry', '')}")),
+                p,
+            )
             for p in self.searcher.passages
-            if p.kind in ("case", "user") and (p.kind == "case" or "industry" in p.meta)
+            if (p.kind in ("case", "user") and (p.kind == "case" or "industry" in p.meta))
+            or p.id in listed
+            or p.doc_id in listed
         ]
         chosen = [p for score, p in sorted(scored, key=lambda sp: -sp[0]) if score >= CASE_CLOSENESS]
         return (industry.label if industry else text), chosen
