@@ -441,7 +441,9 @@ class Grounder:
         by_id = {p.id: p for p in self.searcher.passages}
         helps: list[tuple[Citation, tuple[str, ...]]] = []
         if self.catalogue and obstacles:  # the programme that fits the need and the scale the owner said
-            return self._programmes_for(obstacles, history, chosen, room, profile or {})
+            fitting = self._programmes_for(obstacles, history, chosen, room, profile or {})
+            if fitting:
+                return fitting
         for obstacle in obstacles:
             if len(helps) >= room:
                 break

@@ -10,7 +10,7 @@ from dxcoach.coaching.machine import STAGES, SUMMARY
 from dxcoach.coaching.script import Script
 from dxcoach.storage.db import Store
 
-CITATION_KEYS = ("id", "source", "title", "kind", "text", "reason", "excerpt", "name", "topic")
+CITATION_KEYS = ("id", "source", "title", "kind", "text", "reason", "excerpt", "name", "topic", "quoted", "relevance")
 
 
 def run_script(coach: Coach, script: Script) -> str:
