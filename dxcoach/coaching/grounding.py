@@ -216,24 +216,23 @@ class Grounder:
         another trade never is (a food maker is not sent to a resin processor)."""
         text = str(profile.get("industry", "")).strip()
         industry = industry_of(text, self.lang)
-        mine = trades_of(text)
-        # A trade may also list passages that show its own examples (IT導入補助金's cases of construction
-        # and retail): they count as the same trade.
-        listed = {c for key in mine for c in _industries()[key].get("cases", ())}
+        listed = {c for key in trades_of(text) for c in _industries()[key].get("cases", ())}
         scored = [
-            (
-                1.0
-                if (p.id in listed or p.doc_id in listed)
-                else closeness(mine, trades_of(f"{p.meta.get('industry', '')}")),
-                p,
-            )
+            (self._tier(profile, p), p)
             for p in self.searcher.passages
-            if (p.kind in ("case", "user") and (p.kind == "case" or "industry" in p.meta))
-            or p.id in listed
-            or p.doc_id in listed
+            if (p.kind == "case" or (p.kind == "user" and "industry" in p.meta)) or p.id in listed or p.doc_id in listed
         ]
         chosen = [p for score, p in sorted(scored, key=lambda sp: -sp[0]) if score >= CASE_CLOSENESS]
         return (industry.label if industry else text), chosen
+
+    def _tier(self, profile: dict[str, Any], p: Passage) -> float:
+        """How close a case's trade is to the owner's (1 the same, 0.5 the same family). A trade may also
+        list passages that show its own examples (IT導入補助金's cases of construction and retail)."""
+        mine = trades_of(str(profile.get("industry", "")))
+        listed = {c for key in mine for c in _industries()[key].get("cases", ())}
+        if p.id in listed or p.doc_id in listed:
+            return 1.0
+        return closeness(mine, trades_of(str(p.meta.get("industry", ""))))
 
     def _search(self, query: str, filters: Filters | None = None) -> list[Passage]:
         return [h.passage for h in self.searcher.search(query, k=CANDIDATES, filters=filters)]
@@ -282,7 +281,10 @@ class Grounder:
         hits = self._search(stage.retrieval_query, Filters(kinds=OPENING_KINDS))
         label, cases = self.industry_cases(profile)
         rank = {p.id: i for i, p in enumerate(hits)}
-        case = next((p for p in sorted(cases, key=lambda p: rank.get(p.id, len(hits))) if history.allows(p.id)), None)
+        # The closest trade's cases first; among those, the one the stage's search ranks highest.
+        closest = [p for p in cases if self._tier(profile, p) == self._tier(profile, cases[0])] if cases else []
+        case = next((p for p in sorted(closest, key=lambda p: rank.get(p.id, len(hits))) if history.allows(p.id)), None)
+        case = case or next((p for p in cases if history.allows(p.id)), None)
         chosen: list[Citation] = []
         if case:
             chosen.append(Citation.of(case, self._reason("industry_case", industry=label)))
