@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -40,6 +39,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.coaching import timed_coach  # noqa: E402
 from dxcoach.coaching import grounding  # noqa: E402
 from dxcoach.coaching.coach import Coach  # noqa: E402
 from dxcoach.coaching.factory import open_coach  # noqa: E402
@@ -64,18 +64,6 @@ def squash(text: str) -> str:
 def load_owners(split: str) -> list[dict[str, Any]]:
     path = OWNERS[split]
     return list(yaml.safe_load(path.read_text(encoding="utf-8")) or []) if path.exists() else []
-
-
-def timed(coach: Coach, latencies: list[float]) -> None:
-    inner = coach._respond
-
-    def respond(session_id: str, turns: list[Any], stream: Any = None) -> list[Any]:
-        start = time.perf_counter()
-        out = inner(session_id, turns, stream)
-        latencies.append(time.perf_counter() - start)
-        return out
-
-    coach._respond = respond  # type: ignore[method-assign]
 
 
 # ---- elements ----------------------------------------------------------------------------------
@@ -195,7 +183,7 @@ def main() -> None:
     coach = open_coach(load_settings(home))
     coach.respond(coach.new_session({"company": "warm-up", "industry": "飲食業"}))
     latencies: list[float] = []
-    timed(coach, latencies)
+    timed_coach(coach, latencies)
     parts = set(args.only.split(",")) if args.only else {"elements", "sessions", "questions"}
     splits = ["dev", "heldout"] if args.split == "both" else [args.split]
     if args.grid:
