@@ -37,6 +37,19 @@ _LINK = re.compile(r"https?://\S+")
 _LAYOUT = re.compile(r"(?:^|[、。\s])\d{1,2}\s+\S+、\s*\d{1,2}\s|[→⇒⇨➡]|^(?:図|表|グラフ)\s*\d*[\s:：]")
 
 
+_CAPTION = re.compile(r"^\s*(?:図|表|グラフ)\s*\d*\s*[:：]\s*(.+)$")
+
+
+def figures_unveiled(text: str) -> str:
+    """The passage with its figure captions that carry a figure (「グラフ:8割超(…)」) turned into plain lines,
+    so that the figure may be quoted: the answer to an owner who asks for numbers."""
+    lines = []
+    for line in text.splitlines():
+        caption = _CAPTION.match(line)
+        lines.append(caption.group(1) if caption and _FIGURE.search(caption.group(1)) else line)
+    return "\n".join(lines)
+
+
 def passage_sentences(text: str, title: str = "") -> list[str]:
     """The quotable sentences of a passage body, in order."""
     out: list[str] = []

@@ -27,7 +27,7 @@ import yaml
 
 from dxcoach import paths, texts
 from dxcoach.coaching import programs
-from dxcoach.coaching.excerpts import EmbedFn, ExcerptPicker
+from dxcoach.coaching.excerpts import EmbedFn, ExcerptPicker, figures_unveiled
 from dxcoach.coaching.kinds import SPOKEN
 from dxcoach.coaching.obstacles import Obstacle
 from dxcoach.coaching.rubric import Element, Stage
@@ -49,6 +49,8 @@ RELEVANCE_FLOOR = 0.87
 PROBE_FLOOR = 0.91
 CASE_CLOSENESS = 0.5  # a case of the same family of trades at least (the same trade scores 1)
 QUESTION_PASSAGES = 2  # sources quoted in the answer to a question at most
+FUSION_RANK = 3  # reciprocal-rank constant when the question's ranking meets its whole turn's
+ASKED_KIND_BONUS = 0.15  # a source of the kind a question asks for, over one ranked a little higher
 # A stage opens on why its question matters: guidance, figures and cases (programmes come with the
 # owner's own obstacles and follow-ups).
 OPENING_KINDS = ("guidance", "statistic", "case", "user")
@@ -174,6 +176,62 @@ def closeness(mine: frozenset[str], theirs: frozenset[str]) -> float:
     return 0.5 if families & {_industries()[k].get("family") for k in theirs} else 0.0
 
 
+@lru_cache(maxsize=1)
+def _question_cues() -> dict[str, tuple[str, ...]]:
+    with (paths.PROMPTS_DIR / "question_cues.yaml").open(encoding="utf-8") as fh:
+        data: dict[str, list[str]] = yaml.safe_load(fh)
+    return {kind: tuple(normalize_query(str(w)).lower() for w in words) for kind, words in data.items()}
+
+
+def asked_kinds(question: str) -> frozenset[str]:
+    """The kinds of source a question asks for by its words (prompts/question_cues.yaml)."""
+    haystack = normalize_query(question).lower()
+    return frozenset(kind for kind, words in _question_cues().items() if any(w in haystack for w in words))
+
+
+_PLACE_COUNT = re.compile(r"\s*(?:\d+|\(New\)|（New）)\s*$")
+_PLACE_SUFFIX = re.compile(r"(都|道|府|県|市|区|町|村|地域)$")
+
+
+def _place_named(name: str, said: str) -> bool:
+    """Whether a listed place (燕市, 新潟県, 湘南地域) is named in what the owner said or their region: by its
+    full name, or its name without 県/市 where two characters or more remain (燕 alone is too short); not as
+    the tail of a longer name (京都 inside 東京都)."""
+    stem = _PLACE_SUFFIX.sub("", name)
+    names = [name] + ([stem] if len(stem) >= 2 and stem != name else [])
+    start = r"(?:(?<![\u4e00-\u9fff])|(?<=[都道府県郡市区町村]))"  # a name begins here, after 県 in 新潟県燕市
+    return any(re.search(start + re.escape(n), said) for n in names)
+
+
+OPENING_PRIOR = 0.5  # the share of judged dev owners for whom a stage's own passage fitted (see opens_well)
+
+
+@lru_cache(maxsize=1)
+def _judged_fits() -> tuple[Counter[tuple[str, str]], Counter[str]]:
+    """From the dev relevance judgments (prompts/labelled_owners.yaml): per stage and passage, for how many
+    owners it fitted; per stage, how many owners were judged."""
+    path = paths.PROMPTS_DIR / "labelled_owners.yaml"
+    fits: Counter[tuple[str, str]] = Counter()
+    judged: Counter[str] = Counter()
+    owners = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
+    for owner in owners or []:
+        for stage, part in owner["stages"].items():
+            relevance = part.get("relevance") or {}
+            judged[stage] += 1
+            fits.update((stage, pid) for pid in {*(relevance.get("fits") or []), *(relevance.get("must") or [])})
+    return fits, judged
+
+
+def opens_well(stage_id: str, p: Passage) -> bool:
+    """Whether a bundled passage fitted most judged owners at this stage (guidance-dx-promotion at the
+    purpose: 27 of 32), so that it may be quoted before the owner has said anything of the stage. A
+    passage outside the bundled corpus was never judged."""
+    fits, judged = _judged_fits()
+    if p.kind == "user" or not judged[stage_id] or not (paths.BUNDLED_CORPUS / f"{p.doc_id}.md").exists():
+        return True  # never judged (a user's document, another corpus): the floor alone decides
+    return fits[(stage_id, p.id)] / judged[stage_id] >= OPENING_PRIOR
+
+
 def industry_of(text: str, lang: str) -> Industry | None:
     """The first category (in file order) with a keyword inside the owner's industry text."""
     haystack = normalize_query(text).lower()
@@ -243,15 +301,19 @@ class Grounder:
         avoid: set[str],
         keep: frozenset[str] = frozenset(),
         floor: float | None = None,
+        figures: bool = False,
     ) -> list[Citation]:
         """Quote each planned citation: the sentences closest to its aims (the owner's words, the
         question's focus). A passage whose closest sentence stays below the relevance floor is not
         quoted (it stays in the 出典 panel), unless it answers an obstacle the owner named or is in
-        ``keep``. New passages and all aims are embedded in one call."""
+        ``keep``. New passages and all aims are embedded in one call. ``figures``: a figure in a caption
+        may be quoted (an owner asked for numbers)."""
         planned = planned[:MAX_CITATIONS]
+        key = (lambda c: f"{c.id}#figures") if figures else (lambda c: c.id)
+        body = (lambda c: figures_unveiled(c.text)) if figures else (lambda c: c.text)
         floor = self.floor if floor is None else floor
         texts_ = list(dict.fromkeys(t for _, aims in planned for t in aims if t.strip()))
-        vectors = self.picker.prepare([(c.id, c.text, c.title) for c, _ in planned], texts_)
+        vectors = self.picker.prepare([(key(c), body(c), c.title) for c, _ in planned], texts_)
         row = {t: vectors[i] for i, t in enumerate(texts_)}
         out = []
         for c, aims in planned:
@@ -260,7 +322,7 @@ class Grounder:
             if not len(rows):
                 out.append(c)
                 continue
-            excerpt, closeness = self.picker.pick_scored(c.id, c.text, c.title, rows, frozenset(avoid), lead=lead)
+            excerpt, closeness = self.picker.pick_scored(key(c), body(c), c.title, rows, frozenset(avoid), lead=lead)
             if floor is not None and closeness < floor and not c.topic and c.id not in keep:
                 excerpt = ()  # does not fit this owner: listed, not quoted
             avoid.update(excerpt)
@@ -291,10 +353,17 @@ class Grounder:
         focus = self._pick(hits, history, chosen, {p.id for p in cases})
         if focus:
             chosen.append(Citation.of(focus, self._reason("stage", title=stage.short)))
-        helps = self._for_obstacles(obstacles, history, chosen, MAX_CITATIONS - len(chosen), profile)
+        helps = self._for_obstacles(obstacles, history, chosen, MAX_CITATIONS - len(chosen), profile, words)
         owner = f"{profile.get('industry', '')} {normalize_query(words)[:ANSWER_CHARS]}".strip()
         aims = (stage.retrieval_query, owner) if owner else (stage.retrieval_query,)
-        return self._with_excerpts([*helps, *((c, aims) for c in chosen)], set(history.quoted))
+        quoted = self._with_excerpts([*helps, *((c, aims) for c in chosen)], set(history.quoted))
+        # The stage's own passage is asked before the owner has answered it: quoted only where careful
+        # readers judged it fitting for most owners at this stage (the bundled corpus; a user's own
+        # documents by the floor alone).
+        return [
+            replace(c, excerpt=()) if focus and c.id == focus.id and not opens_well(stage.id, focus) else c
+            for c in quoted
+        ]
 
     def for_probe(
         self,
@@ -311,7 +380,7 @@ class Grounder:
         label, cases = self.industry_cases(profile)
         focus = self._pick(hits, history, [], {p.id for p in cases})
         chosen = [Citation.of(focus, self._reason("element", label=element.label))] if focus else []
-        helps = self._for_obstacles(obstacles, history, chosen, MAX_CITATIONS - len(chosen), profile)
+        helps = self._for_obstacles(obstacles, history, chosen, MAX_CITATIONS - len(chosen), profile, answer)
         top = {p.id for p in hits[:NEWLY_RELEVANT_RANK]}
         taken = [*chosen, *(c for c, _ in helps)]
         case = next((p for p in cases if p.id in top and self._free(p, history, taken)), None)
@@ -328,20 +397,25 @@ class Grounder:
         chosen: list[Citation],
         room: int,
         profile: dict[str, Any],
+        said: str = "",
     ) -> list[tuple[Citation, tuple[str, ...]]]:
-        """For the obstacles named, the one programme that fits this owner's need and scale, quoted by
-        the line that applies to them (its row, its condition); nothing when none fits."""
-        words = " ".join(o.words for o in obstacles)
+        """For the obstacles named (or, with none, for what the owner ``said`` of a programme they want), the
+        one programme that fits this owner's need and scale, quoted by the line that applies to them (its
+        row, its condition); nothing when none fits."""
+        words = " ".join(o.words for o in obstacles) or said
         by_id = {p.id: p for p in self.searcher.passages}
         taken = {c.id for c in chosen}
         for fit in programs.choose(words, profile, self.catalogue):
             p = by_id.get(fit.passage_id)
             if p is None or p.id in taken or not history.allows(p.id) or room < 1:
                 continue
-            topic = obstacles[0].topic
-            reason = self._reason("obstacle", topic=topic.label.get(self.lang, topic.key))
-            citation = replace(Citation.of(p, reason, topic=topic.key), excerpt=tuple(fit.quote))
-            return [(citation, ())]
+            if obstacles:
+                topic = obstacles[0].topic
+                reason = self._reason("obstacle", topic=topic.label.get(self.lang, topic.key))
+                citation = Citation.of(p, reason, topic=topic.key)
+            else:
+                citation = Citation.of(p, self._reason("wanted"))
+            return [(replace(citation, excerpt=tuple(fit.quote)), ())]
         return []
 
     def programs_for(self, obstacle: Obstacle, n: int = 2) -> list[Citation]:
@@ -367,20 +441,73 @@ class Grounder:
         # What was said around the question (a head count, an amount, a worry, the case it heard of) finds
         # the source and decides which programme and which of its rows apply.
         around = normalize_query(f"{context} {question}") if context else words
-        hits = self.searcher.search(around, k=CANDIDATES)
-        about_support = any(h.passage.kind == "support" for h in hits[:3])
-        if self.catalogue and (about_support or programs.scale_of(around, profile).needs):
+        asked = asked_kinds(words) or asked_kinds(around)
+        hits = self._question_ranking(words, around, asked)
+        about_support = any(p.kind == "support" for p in hits[:3])
+        needs = programs.scale_of(around, profile).needs
+        # A programme is looked up by need and scale when one is asked for (and not a figure, a place or
+        # learning about programmes), or when nothing is asked for by name and programmes come up anyway.
+        wants_programme = "support" in asked and not asked & {"statistic", "region", "talent"}
+        if self.catalogue and (wants_programme or (not asked and (about_support or needs))):
             found = self._programme_answer(around, profile)
             if found:
                 return found
         reason = self._reason("question")
+        place = self._place_answer(around, profile, reason) if "region" in asked else []
+        rest = [p for p in hits if all(c.id != p.id for c in place)]
         planned: list[tuple[Citation, tuple[str, ...]]] = [
-            (Citation.of(h.passage, reason), (words,)) for h in hits[:QUESTION_PASSAGES]
+            (Citation.of(p, reason), (words,)) for p in rest[: QUESTION_PASSAGES - len(place)]
         ]
-        quoted = self._with_excerpts(planned, set(), keep=frozenset(c.id for c, _ in planned[:1]))
-        best = quoted[:1]
-        second = [c for c in quoted[1:] if c.excerpt and self.floor is not None and c.relevance >= self.floor]
+        first = frozenset(c.id for c, _ in planned[:1]) if not place else frozenset()
+        quoted = self._with_excerpts(planned, set(), keep=first, figures="statistic" in asked)
+        best = [*place, *quoted][:1]
+        second = [
+            c for c in [*place, *quoted][1:] if c.excerpt and (c in place or (self.floor and c.relevance >= self.floor))
+        ]
         return [*best, *second]
+
+    def _place_answer(self, words: str, profile: dict[str, Any], reason: str) -> list[Citation]:
+        """A place the owner works in, found in a list of regional labs or centres: that passage, quoted by
+        its heading and the line that names the place (a list's line is otherwise never quoted)."""
+        said = normalize_query(f"{profile.get('region', '')} {words}")
+        for p in self.searcher.passages:
+            if p.kind != "region":
+                continue
+            heading, named = "", list[str]()
+            for raw in p.text.splitlines():
+                line = raw.strip()
+                if line and not line.startswith(("-", "#")) and not line.endswith(":") and not named:
+                    heading = line
+                item = line.lstrip("-・ ").strip()
+                if line.startswith("-") and _place_named(_PLACE_COUNT.sub("", item), said):
+                    named.append(item)
+            if named:  # the city before its prefecture: the most specific place first
+                named.sort(key=lambda item: bool(re.search(r"(都|道|府|県)\s*\d*$", item)))
+                return [replace(Citation.of(p, reason), excerpt=(heading, *named[:2]))]
+        return []
+
+    def _question_ranking(self, question: str, around: str, asked: frozenset[str]) -> list[Passage]:
+        """Sources for a question, best first: the ranking of the question alone fused with that of everything
+        the owner said in the turn (reciprocal ranks), a source of the kind the question asks for (figures, a
+        programme, a place, learning, another company's case) first. A long story around a question ranks a
+        case's story high; a case comes only when the question asks what another company did."""
+        rankings = [self._search(question)]
+        if around != question:
+            rankings.append(self._search(around))
+        if asked:  # the asked-for kind's best sources are candidates even when a story outranks them
+            rankings.append(self._search(around, Filters(kinds=tuple(sorted(asked)))))
+        score: dict[str, float] = {}
+        by_id: dict[str, Passage] = {}
+        for ranking in rankings:
+            for rank, p in enumerate(ranking):
+                by_id[p.id] = p
+                score[p.id] = score.get(p.id, 0.0) + 1 / (FUSION_RANK + rank)
+        for pid, p in by_id.items():
+            if p.kind in asked:
+                score[pid] += ASKED_KIND_BONUS
+            elif p.kind == "case" and asked:
+                score[pid] -= ASKED_KIND_BONUS
+        return sorted(by_id.values(), key=lambda p: -score[p.id])
 
     def _programme_answer(self, words: str, profile: dict[str, Any]) -> list[Citation]:
         by_id = {p.id: p for p in self.searcher.passages}
@@ -438,8 +565,28 @@ class Grounder:
         chosen: list[Citation],
         room: int,
         profile: dict[str, Any] | None = None,
+        said: str = "",
     ) -> list[tuple[Citation, tuple[str, ...]]]:
-        """For each obstacle (while there is room) its best free passage, and what to quote it for."""
+        """For each obstacle (while there is room) its best free passage, and what to quote it for. A help is
+        quoted only when the owner's words (``said``) ask for its kind (a programme, learning, a place): a
+        difficulty told in passing is not a request, and its help stays in the 出典 panel. Words that ask
+        for a programme find the one that fits even where no difficulty was named."""
+        wants = asked_kinds(said)
+        if self.catalogue and not obstacles and wants & {"support", "talent"}:
+            return self._programmes_for((), history, chosen, room, profile or {}, normalize_query(said))
+        return [
+            (replace(c, excerpt=()), ()) if c.kind not in wants else (c, aims)
+            for c, aims in self._helps(obstacles, history, chosen, room, profile)
+        ]
+
+    def _helps(
+        self,
+        obstacles: Sequence[Obstacle],
+        history: History,
+        chosen: list[Citation],
+        room: int,
+        profile: dict[str, Any] | None = None,
+    ) -> list[tuple[Citation, tuple[str, ...]]]:
         by_id = {p.id: p for p in self.searcher.passages}
         helps: list[tuple[Citation, tuple[str, ...]]] = []
         if self.catalogue and obstacles:  # the programme that fits the need and the scale the owner said

@@ -18,6 +18,8 @@ DEV = ROOT / "prompts" / "labelled_owners.yaml"  # learnt from, and the floors a
 HELDOUT = ROOT / "tests" / "data" / "listening" / "owners_heldout.yaml"  # never learnt from or tuned on
 QUESTIONS = ROOT / "tests" / "data" / "listening" / "questions.yaml"
 INTENTS = ROOT / "tests" / "data" / "listening" / "intents.yaml"
+# Owner questions written later, each by someone who saw neither the code nor the sets before it.
+FRESH = [ROOT / "tests" / "data" / "listening" / name for name in ("questions_fresh.yaml", "questions_fresh2.yaml")]
 CORPUS_IDS = {p.stem for p in (ROOT / "corpus").glob("*.md")}
 ELEMENTS = {s.id: {e.id for e in s.elements} for s in load_rubric("ja").stages}
 
@@ -60,7 +62,10 @@ def test_enough_answers_questions_and_judgments_in_both_halves() -> None:
     questions = load(QUESTIONS)
     assert len(questions) >= 30
     assert {q["split"] for q in questions} == {"dev", "heldout"}
-    for q in questions:
+    fresh = [q for path in FRESH for q in load(path)]
+    assert len(fresh) >= 60 and {q["split"] for q in fresh} == {"heldout"}
+    assert len({q["id"] for q in questions + fresh}) == len(questions + fresh)
+    for q in questions + fresh:
         assert q["passages"] and set(q["passages"]) <= CORPUS_IDS, q["id"]
         texts = [(ROOT / "corpus" / f"{p}.md").read_text(encoding="utf-8") for p in q["passages"]]
         bodies = [squash(t.split("---", 2)[2]) for t in texts]
@@ -83,6 +88,7 @@ def test_nothing_learnt_from_reappears_in_a_set_that_measures() -> None:
         learnt |= clauses(row["answer"])
     measured = [p["answer"] for o in load(HELDOUT) for p in o["stages"].values()]
     measured += [q["text"] for q in load(QUESTIONS)] + [t["text"] for t in load(INTENTS)]
+    measured += [q["text"] for path in FRESH for q in load(path)]
     corpus = [squash(text) for text in measured]
     collisions = sorted(x for x in learnt if any(x in text for text in corpus))
     assert not collisions, collisions[:10]
